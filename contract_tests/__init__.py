@@ -1,0 +1,1 @@
+"""The certification suite: adapter protocol, hypothesis strategies and test plans."""

@@ -1,0 +1,322 @@
+"""Why a signature does not match: known client mistakes, tried one by one.
+
+When :func:`mockbank.signing.verify` finds a hash that does not match, :func:`diagnose` recomputes
+it under every mistake real clients are known to make (alone, then two at a time) and names the
+first that reproduces the client's hash. Each mistake has a cause code from the contract in
+``design.md``; when nothing known explains the hash the cause is ``signature-mismatch`` and the
+caller shows the payload it expected.
+
+Messages and hints never contain the API key or the integration code.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import itertools
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mockbank.signing import (
+    FIELDS,
+    NOW_FORMAT,
+    SEPARATOR,
+    SignedItem,
+    SigningSecrets,
+    mac,
+    parse_api_key,
+    to_decimal,
+)
+
+#: Cause codes in the order a combined mistake is reported (the first is the ``cause``).
+MISTAKE_ORDER = ("key-byte-order", "key-as-text", "token-case", "token-not-hashed", "token-encoding",
+                 "field-order", "empty-fields-dropped", "amount-format", "date-format", "time-mismatch",
+                 "payid-mismatch", "hash-encoding")
+
+HINTS = {
+    "key-byte-order": "Use the GUID's 16 bytes in .NET Guid.ToByteArray() order (Python: "
+                      "uuid.UUID(key).bytes_le): the first three groups byte-reversed, the last 8 bytes as written.",
+    "key-as-text": "Do not use the API key's text as the HMAC key: parse it as a GUID and use its 16 bytes "
+                   "in .NET Guid.ToByteArray() order (Python: uuid.UUID(key).bytes_le).",
+    "token-case": "The token is the lower-case hex SHA-256 of the integration code (C#: ToString(\"x2\")).",
+    "token-not-hashed": "The first payload component is the SHA-256 (lower-case hex) of the integration code, "
+                        "not the integration code itself.",
+    "token-encoding": "Hash the integration code's UTF-8 bytes (C#: Encoding.UTF8, not Encoding.Default).",
+    "field-order": "Join the ten components in this order: "
+                   "token#custacc#currency#reqid#paydate#amount#credacc#erp#payid#now.",
+    "empty-fields-dropped": "Keep empty components: a non-payment payload has empty currency, paydate, amount "
+                            "and credacc, so it contains runs of '#'.",
+    "amount-format": "Write the amount with exactly two decimals, '.' as separator and no grouping, in the "
+                     "invariant culture (C#: amount.ToString(\"0.00\", CultureInfo.InvariantCulture)).",
+    "date-format": "Write the payment date as yyyyMMdd in the payload (the body keeps yyyy-MM-dd).",
+    "time-mismatch": "Compute 'now' once, in UTC, and use the same instant for the auth object's time "
+                     "(yyyy-MM-ddTHH:mm:ss) and the payload (yyyyMMddHHmmss).",
+    "payid-mismatch": "In a payment payload the ninth component is the transaction's paymentId, "
+                      "not the requestId.",
+    "hash-encoding": "Encode the 32-byte HMAC in standard Base64 with '=' padding (44 characters), "
+                     "not hex or URL-safe Base64.",
+    "signature-mismatch": "Compare your payload string with expectedPayload character by character; "
+                          "also check the API key and the integration code.",
+}
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What :func:`diagnose` found: the cause code, what exactly was wrong, and how to fix it."""
+
+    cause: str
+    message: str
+    hint: str
+    mistakes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One mistake: how it changes the key, a payload component, or how components are joined."""
+
+    code: str
+    what: str
+    key: bytes | None = None
+    component: tuple[str, str] | None = None  # (field name, wrong value)
+    join: Callable[[dict[str, str]], str] | None = None
+
+
+def diagnose(item: SignedItem, secrets: SigningSecrets, *, auth_time: str) -> Diagnosis:
+    """Name the known mistake that reproduces the hash the client sent for ``item``."""
+    received = _received_digests(item.received)
+    if not received:
+        return Diagnosis("signature-mismatch",
+                         f"hash {item.hash_id!r} is not a Base64-encoded 32-byte HMAC-SHA256 "
+                         f"({len(item.received)} characters)", HINTS["hash-encoding"], ("signature-mismatch",))
+    fields = dict(zip(FIELDS, item.payload.components()))
+    key = secrets.key
+    tried: set[tuple[bytes, str]] = set()
+    for combination in _combinations(_dimensions(item, secrets, fields, auth_time)):
+        combo_key, text = _apply(combination, key, fields)
+        if (combo_key, text) in tried:
+            continue
+        tried.add((combo_key, text))
+        encoding = received.get(mac(combo_key, text))
+        if encoding is None:
+            continue
+        variants = list(combination)
+        if encoding:
+            variants.append(Variant("hash-encoding", f"the hash was written as {encoding} instead of "
+                                                     "standard padded Base64"))
+        if variants:
+            return _describe(item.hash_id, variants)
+    return Diagnosis("signature-mismatch",
+                     f"hash {item.hash_id!r} does not match, and no known client mistake explains it",
+                     HINTS["signature-mismatch"], ("signature-mismatch",))
+
+
+def _describe(hash_id: str, variants: Sequence[Variant]) -> Diagnosis:
+    ordered = sorted(variants, key=lambda v: MISTAKE_ORDER.index(v.code))
+    codes = tuple(dict.fromkeys(v.code for v in ordered))
+    message = f"hash {hash_id!r}: " + "; and ".join(v.what for v in ordered)
+    return Diagnosis(codes[0], message, " ".join(HINTS[code] for code in codes), codes)
+
+
+def _apply(combination: Sequence[Variant], key: bytes, fields: dict[str, str]) -> tuple[bytes, str]:
+    changed = dict(fields)
+    join: Callable[[dict[str, str]], str] = _join_canonical
+    for variant in combination:
+        if variant.key is not None:
+            key = variant.key
+        if variant.component is not None:
+            changed[variant.component[0]] = variant.component[1]
+        if variant.join is not None:
+            join = variant.join
+    return key, join(changed)
+
+
+def _combinations(dimensions: Sequence[tuple[list[Variant], list[Variant]]]) -> Iterator[tuple[Variant, ...]]:
+    """No mistake, each mistake alone, then pairs of mistakes from two different dimensions.
+
+    A dimension is ``(variants tried alone, variants tried in pairs)``; the second list is a cheaper
+    subset where the first is large (every permutation of fields, every second of clock drift).
+    """
+    yield ()
+    for alone, _ in dimensions:
+        for variant in alone:
+            yield (variant,)
+    for (_, first), (_, second) in itertools.combinations(dimensions, 2):
+        for pair in itertools.product(first, second):
+            yield pair
+
+
+def _join_canonical(fields: dict[str, str]) -> str:
+    return SEPARATOR.join(fields[name] for name in FIELDS)
+
+
+def _join_in(order: Sequence[str]) -> Callable[[dict[str, str]], str]:
+    return lambda fields: SEPARATOR.join(fields[name] for name in order)
+
+
+def _join_non_empty(fields: dict[str, str]) -> str:
+    return SEPARATOR.join(fields[name] for name in FIELDS if fields[name])
+
+
+def _received_digests(received: str) -> dict[bytes, str]:
+    """Every 32-byte digest the received text can stand for, mapped to its encoding mistake ("" if none)."""
+    text = received.strip()
+    readings: list[tuple[str, Callable[[], bytes]]] = [
+        ("", lambda: base64.b64decode(text, validate=True)),
+        ("hex", lambda: bytes.fromhex(text)),
+        ("URL-safe Base64", lambda: base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))),
+        ("Base64 without '=' padding", lambda: base64.b64decode(text + "=" * (-len(text) % 4), validate=True)),
+    ]
+    digests: dict[bytes, str] = {}
+    for name, read in readings:
+        if name == "" and (len(text) != 44 or text != received):
+            continue
+        if name == "URL-safe Base64" and not re.search(r"[-_]", text):
+            continue
+        try:
+            digest = read()
+        except (binascii.Error, ValueError):
+            continue
+        if len(digest) == 32:
+            digests.setdefault(digest, name)
+    return digests
+
+
+# --------------------------------------------------------------------------- the mistakes
+
+
+def _dimensions(item: SignedItem, secrets: SigningSecrets, fields: dict[str, str],
+                auth_time: str) -> list[tuple[list[Variant], list[Variant]]]:
+    payment = item.transaction is not None
+    dimensions = [_key_variants(secrets), _token_variants(secrets.integration_code, fields["token"]),
+                  _layout_variants(fields, payment)]
+    if payment:
+        dimensions += [_amount_variants(item, fields["amount"]), _date_variants(fields["paydate"])]
+    dimensions.append(_time_variants(fields["now"], auth_time))
+    if payment and fields["payid"] != fields["reqid"]:
+        payid = [Variant("payid-mismatch", f"the payload's payid was the requestId {fields['reqid']!r} "
+                                           f"instead of the paymentId {fields['payid']!r}",
+                         component=("payid", fields["reqid"]))]
+        dimensions.append((payid, payid))
+    return [both if isinstance(both, tuple) else (both, both) for both in dimensions]
+
+
+def _key_variants(secrets: SigningSecrets) -> list[Variant]:
+    guid = parse_api_key(secrets.api_key)
+    variants = [Variant("key-byte-order", "the HMAC key was the GUID's bytes in RFC 4122 order instead of "
+                                          ".NET Guid.ToByteArray() order", key=guid.bytes)]
+    spellings = dict.fromkeys([secrets.api_key.strip(), str(guid), str(guid).upper(), guid.hex])
+    for spelling in spellings:
+        variants.append(Variant("key-as-text", "the HMAC key was the API key's text instead of the GUID's "
+                                               "16 bytes", key=spelling.encode("utf-8")))
+    return variants
+
+
+def _token_variants(integration_code: str, token: str) -> list[Variant]:
+    variants = [
+        Variant("token-case", "the token was upper-case hex", component=("token", token.upper())),
+        Variant("token-not-hashed", "the payload started with the integration code itself instead of its "
+                                    "SHA-256 token", component=("token", integration_code)),
+    ]
+    for encoding in ("cp1252", "latin-1", "utf-16-le"):
+        try:
+            raw = integration_code.encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        if raw != integration_code.encode("utf-8"):
+            variants.append(Variant("token-encoding", f"the token hashed the integration code's {encoding} "
+                                                      "bytes instead of its UTF-8 bytes",
+                                    component=("token", hashlib.sha256(raw).hexdigest())))
+    return variants
+
+
+_DOCS_BULLET_ORDER = ("token", "custacc", "paydate", "amount", "currency", "reqid", "erp", "payid", "now")
+_NAMED_LAYOUTS = (
+    ("the docs' prose bullet order token#custacc#paydate#amount#currency#reqid#erp#payid#now (9 components)",
+     _DOCS_BULLET_ORDER),
+    ("the docs' prose bullet order with credacc after currency (10 components)",
+     ("token", "custacc", "paydate", "amount", "currency", "credacc", "reqid", "erp", "payid", "now")),
+    ("the 4-component layout account#requestId#serviceProvider#now of a non-conformant TypeScript client",
+     ("custacc", "reqid", "erp", "now")),
+)
+
+
+def _layout_variants(fields: dict[str, str], payment: bool) -> tuple[list[Variant], list[Variant]]:
+    named = [Variant("field-order", f"the payload used {what}", join=_join_in(order))
+             for what, order in _NAMED_LAYOUTS]
+    dropped = Variant("empty-fields-dropped", "empty components were left out of the payload",
+                      join=_join_non_empty)
+    permuted = []
+    for order in _single_moves():
+        if not payment and [fields[n] for n in order] == [fields[n] for n in FIELDS]:
+            continue
+        permuted.append(Variant("field-order", "the payload's components were in the order " + "#".join(order),
+                                join=_join_in(order)))
+    return named + [dropped] + permuted, named + [dropped]
+
+
+def _single_moves() -> Iterator[tuple[str, ...]]:
+    """Every order reached from the canonical one by swapping two fields or moving one field."""
+    seen = {FIELDS}
+    for i, j in itertools.permutations(range(len(FIELDS)), 2):
+        swapped = list(FIELDS)
+        swapped[i], swapped[j] = swapped[j], swapped[i]
+        moved = list(FIELDS)
+        moved.insert(j, moved.pop(i))
+        for order in (tuple(swapped), tuple(moved)):
+            if order not in seen:
+                seen.add(order)
+                yield order
+
+
+def _amount_variants(item: SignedItem, amount: str) -> list[Variant]:
+    raw = item.transaction.get("amount")
+    value = to_decimal(raw)
+    if value is None:
+        return []
+    two = f"{value:.2f}"
+    whole, _, cents = two.partition(".")
+    grouped = f"{int(whole):,}" if whole.lstrip("-").isdigit() else whole
+    texts = {
+        (raw.strip() if isinstance(raw, str) else format(value, "f")): "as sent, not with two decimals",
+        format(value.normalize(), "f"): "without two decimals",
+        repr(float(value)): "as a float's text, not with two decimals",
+        f"{whole},{cents}": "with a decimal comma",
+        f"{grouped}.{cents}": "with thousands separators",
+        f"{grouped.replace(',', '.')},{cents}": "in Danish notation (thousands '.', decimal ',')",
+        f"{grouped.replace(',', ' ')},{cents}": "with blanks as thousands separators and a decimal comma",
+    }
+    return [Variant("amount-format", f"the amount was written {what} ({text!r} instead of {amount!r})",
+                    component=("amount", text)) for text, what in texts.items() if text != amount]
+
+
+def _date_variants(paydate: str) -> list[Variant]:
+    if not re.fullmatch(r"\d{8}", paydate):
+        return []
+    year, month, day = paydate[:4], paydate[4:6], paydate[6:]
+    texts = {f"{year}-{month}-{day}": "yyyy-MM-dd", f"{year[2:]}{month}{day}": "yyMMdd",
+             f"{day}{month}{year}": "ddMMyyyy", f"{day}-{month}-{year}": "dd-MM-yyyy"}
+    return [Variant("date-format", f"the payment date was written as {fmt} ({text!r} instead of {paydate!r})",
+                    component=("paydate", text)) for text, fmt in texts.items()]
+
+
+def _time_variants(now: str, auth_time: str) -> tuple[list[Variant], list[Variant]]:
+    try:
+        moment = datetime.strptime(now, NOW_FORMAT)
+    except ValueError:
+        return [], []
+
+    def shifted(seconds: int, what: str) -> Variant:
+        text = (moment + timedelta(seconds=seconds)).strftime(NOW_FORMAT)
+        return Variant("time-mismatch", f"the payload's now was {text}, {what} "
+                                        f"the auth object's time {auth_time!r}", component=("now", text))
+
+    hours = [shifted(h * 3600, f"{abs(h)} h {'after' if h > 0 else 'before'}")
+             for h in range(-14, 15) if h]
+    seconds = [shifted(s, f"{abs(s)} s {'after' if s > 0 else 'before'}") for s in range(-120, 121) if s]
+    as_sent = [Variant("time-mismatch", f"the payload's now was the auth time's text {auth_time!r} instead of "
+                                        f"{now} (yyyyMMddHHmmss)", component=("now", auth_time))]
+    return hours + seconds + as_sent, hours + seconds[118:122] + as_sent
+

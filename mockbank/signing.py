@@ -1,0 +1,759 @@
+"""The BankIntegration signing algorithm, pure: no I/O, no Flask, no clock.
+
+Every request to the BankIntegration API carries an ``Authorization`` header holding a
+Base64-encoded JSON *auth object* (see ``schemas/auth.schema.json``)::
+
+    {"serviceProvider": "MyERP", "account": "52470021527478", "time": "2015-05-21T10:45:23",
+     "requestId": "REQ_01", "hash": [{"id": "REQ_01", "hash": "<Base64 HMAC-SHA256>"}]}
+
+Each element of ``hash`` is an HMAC-SHA256 over a *payload* of ten components joined by ``#``
+(empty components are kept)::
+
+    token#custacc#currency#reqid#paydate#amount#credacc#erp#payid#now
+
+* ``token``: lower-case hex SHA-256 of the UTF-8 bytes of the account's integration code;
+* ``custacc``: the own account exactly as sent in the auth object;
+* ``currency``, ``paydate`` (``yyyyMMdd``), ``amount`` (two decimals, ``.``, no grouping) and
+  ``credacc`` (the creditor account exactly as sent): from the transaction for ``POST /payment``,
+  empty for every other request;
+* ``reqid``: the requestId; ``erp``: the serviceProvider;
+* ``payid``: the transaction's ``paymentId`` for payments (one hash per transaction, ``id`` =
+  paymentId), the requestId otherwise (one hash, ``id`` = requestId);
+* ``now``: the auth object's ``time`` in UTC as ``yyyyMMddHHmmss``.
+
+The HMAC key is the API key GUID's 16 bytes in .NET ``Guid.ToByteArray()`` order
+(``uuid.UUID(key).bytes_le``), and the MAC is written in standard, padded Base64.
+
+This module offers :func:`sign` for clients, :func:`parse_authorization` and :func:`verify` for
+the server. When a hash does not match, :func:`verify` asks :mod:`mockbank.diagnosis` which known
+client mistake explains it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, timezone
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Protocol
+
+FIELDS = ("token", "custacc", "currency", "reqid", "paydate", "amount", "credacc", "erp", "payid", "now")
+SEPARATOR = "#"
+AUTH_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+NOW_FORMAT = "%Y%m%d%H%M%S"
+PAYDATE_FORMAT = "%Y%m%d"
+PAYMENT_PATH = "/payment"
+
+CENT = Decimal("0.01")
+
+
+# --------------------------------------------------------------------------- primitives
+
+
+class InvalidApiKey(ValueError):
+    """The API key is not a GUID in one of the D, N, B or P spellings."""
+
+
+_HEX = "[0-9a-fA-F]"
+_GUID_SPELLINGS = (
+    re.compile(rf"{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}"),  # D
+    re.compile(rf"{_HEX}{{32}}"),  # N
+    re.compile(rf"\{{{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}\}}"),  # B
+    re.compile(rf"\({_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}\)"),  # P
+)
+
+
+def parse_api_key(api_key: str) -> uuid.UUID:
+    """Parse an API key GUID written in the .NET D, N, B or P spelling (any case, blanks around).
+
+    Raises :class:`InvalidApiKey` for anything else.
+    """
+    text = api_key.strip() if isinstance(api_key, str) else ""
+    if not any(pattern.fullmatch(text) for pattern in _GUID_SPELLINGS):
+        raise InvalidApiKey(
+            "the API key must be a GUID such as 3f2504e0-4f89-11d3-9a0c-0305e82c3301 "
+            "(D, N, B or P spelling)"
+        )
+    return uuid.UUID(hex=text.strip("{}()").replace("-", ""))
+
+
+def key_bytes(api_key: str) -> bytes:
+    """The HMAC key: the GUID's 16 bytes in .NET ``Guid.ToByteArray()`` order.
+
+    The first three groups are byte-reversed, the last eight bytes keep their textual order.
+    """
+    return parse_api_key(api_key).bytes_le
+
+
+def integration_token(integration_code: str) -> str:
+    """Lower-case hex SHA-256 of the UTF-8 bytes of the account's integration code."""
+    return hashlib.sha256(integration_code.encode("utf-8")).hexdigest()
+
+
+def to_utc(moment: datetime) -> datetime:
+    """The same instant in UTC; a naive datetime is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def format_now(moment: datetime) -> str:
+    """The ``now`` component: UTC ``yyyyMMddHHmmss``."""
+    return to_utc(moment).strftime(NOW_FORMAT)
+
+
+def format_auth_time(moment: datetime) -> str:
+    """The auth object's ``time``: UTC ``yyyy-MM-ddTHH:mm:ss`` without a zone designator."""
+    return to_utc(moment).strftime(AUTH_TIME_FORMAT)
+
+
+def to_decimal(amount: Any) -> Decimal | None:
+    """An amount as sent (JSON number, Decimal, float, int or numeric string) as a Decimal.
+
+    Returns None when it is not a finite number. Floats are read by their shortest repr, so
+    ``217.5`` becomes ``Decimal("217.5")`` and not the binary expansion.
+    """
+    if isinstance(amount, bool) or amount is None:
+        return None
+    if isinstance(amount, float):
+        amount = repr(amount)
+    try:
+        value = Decimal(str(amount).strip()) if isinstance(amount, str) else Decimal(amount)
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+#: Roundings real clients apply to amounts with more than two decimals, in the order they are tried.
+#: ``half-up``: .NET ``decimal.ToString("F2")``, ``Math.Round(x, 2, AwayFromZero)``;
+#: ``half-even``: .NET ``Math.Round(x, 2)``, Python ``round(Decimal)``;
+#: ``float``: C printf / Python ``"%.2f" % float`` on the binary double (ties to even);
+#: ``float-half-up``: JavaScript ``toFixed(2)`` on the binary double (ties away from zero);
+#: ``truncate``: cutting the extra digits off.
+ROUNDINGS = ("half-up", "half-even", "float", "float-half-up", "truncate")
+CANONICAL_ROUNDING = "half-up"
+
+
+def format_amount(amount: Any, rounding: str = CANONICAL_ROUNDING) -> str:
+    """The ``amount`` component: two decimals, ``.`` as separator, no grouping.
+
+    Amounts with more than two decimals are rounded by ``rounding`` (one of :data:`ROUNDINGS`).
+    A value that is not a number is used as text, so a signature over it can still be checked.
+    """
+    value = to_decimal(amount)
+    if value is None:
+        return "" if amount is None else str(amount)
+    if rounding == "half-up":
+        rounded = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    elif rounding == "half-even":
+        rounded = value.quantize(CENT, rounding=ROUND_HALF_EVEN)
+    elif rounding == "truncate":
+        rounded = value.quantize(CENT, rounding=ROUND_DOWN)
+    elif rounding == "float":
+        return "%.2f" % float(value)
+    elif rounding == "float-half-up":
+        exact = Decimal(float(value))  # the binary double's exact value
+        rounded = exact.quantize(CENT, rounding=ROUND_HALF_UP)
+    else:
+        raise ValueError(f"unknown rounding {rounding!r}; use one of {', '.join(ROUNDINGS)}")
+    return f"{rounded:f}"
+
+
+def has_extra_decimals(amount: Any) -> bool:
+    """True when the amount carries significant digits beyond the second decimal."""
+    value = to_decimal(amount)
+    return value is not None and value != value.quantize(CENT, rounding=ROUND_DOWN)
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def format_paydate(payment_date: Any) -> str:
+    """The ``paydate`` component: ``yyyyMMdd`` from a ``yyyy-MM-dd`` string or a date.
+
+    Anything else is used as text, so a signature over it can still be checked.
+    """
+    if isinstance(payment_date, date):
+        return payment_date.strftime(PAYDATE_FORMAT)
+    text = "" if payment_date is None else str(payment_date)
+    match = _ISO_DATE.fullmatch(text.strip())
+    return "".join(match.groups()) if match else text
+
+
+# --------------------------------------------------------------------------- payloads
+
+
+@dataclass(frozen=True)
+class Payload:
+    """The ten components of one signed payload, in signing order."""
+
+    token: str
+    custacc: str
+    currency: str
+    reqid: str
+    paydate: str
+    amount: str
+    credacc: str
+    erp: str
+    payid: str
+    now: str
+
+    def components(self) -> tuple[str, ...]:
+        """The components in the documented order."""
+        return tuple(getattr(self, name) for name in FIELDS)
+
+    def text(self) -> str:
+        """The payload string that is MAC'ed: the components joined by ``#``."""
+        return SEPARATOR.join(self.components())
+
+
+def request_payload(*, token: str, account: str, request_id: str, service_provider: str, now: str,
+                    payid: str | None = None) -> Payload:
+    """The payload of a non-payment request (status, statement, balance, cancel, GET /payment)."""
+    return Payload(token, account, "", request_id, "", "", "", service_provider,
+                   request_id if payid is None else payid, now)
+
+
+def transaction_payload(transaction: Mapping[str, Any], *, token: str, account: str, request_id: str,
+                        service_provider: str, now: str,
+                        rounding: str = CANONICAL_ROUNDING) -> Payload:
+    """The payload of one transaction of a ``POST /payment`` request."""
+    return Payload(
+        token=token,
+        custacc=account,
+        currency=_text(transaction.get("currency")),
+        reqid=request_id,
+        paydate=format_paydate(transaction.get("paymentDate")),
+        amount=format_amount(transaction.get("amount"), rounding),
+        credacc=_text(transaction.get("account")),
+        erp=service_provider,
+        payid=_text(transaction.get("paymentId")),
+        now=now,
+    )
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def mac(key: bytes, payload: str) -> bytes:
+    """HMAC-SHA256 of the payload's UTF-8 bytes."""
+    return hmac.new(key, payload.encode("utf-8"), hashlib.sha256).digest()
+
+
+def encode_hash(digest: bytes) -> str:
+    """Standard, padded Base64 (44 characters for a 32-byte MAC)."""
+    return base64.b64encode(digest).decode("ascii")
+
+
+def compute_hash(key: bytes, payload: Payload | str) -> str:
+    """The ``hash`` value of one payload."""
+    text = payload.text() if isinstance(payload, Payload) else payload
+    return encode_hash(mac(key, text))
+
+
+# --------------------------------------------------------------------------- client side
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What an ERP needs to sign for one account."""
+
+    service_provider: str
+    api_key: str
+    account: str
+    integration_code: str
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Credentials:
+        """From the API-style mapping ``{serviceProvider, apiKey, account, integrationCode}``."""
+        return cls(data["serviceProvider"], data["apiKey"], data["account"], data["integrationCode"])
+
+    def to_json(self) -> dict[str, str]:
+        """The API-style mapping (the adapter protocol's ``credentials``)."""
+        return {"serviceProvider": self.service_provider, "apiKey": self.api_key,
+                "account": self.account, "integrationCode": self.integration_code}
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """The result of :func:`sign`: the auth object, the payload of every hash, and the header."""
+
+    auth: dict[str, Any]
+    payloads: tuple[tuple[str, str], ...]  # (hash id, payload string)
+    scheme: str = "Basic"
+
+    @property
+    def auth_json(self) -> str:
+        """Compact UTF-8 JSON of the auth object, keys in the documented order."""
+        return json.dumps(self.auth, ensure_ascii=False, separators=(",", ":"))
+
+    @property
+    def auth_b64(self) -> str:
+        """Base64 of the UTF-8 auth JSON (the header value without a scheme)."""
+        return base64.b64encode(self.auth_json.encode("utf-8")).decode("ascii")
+
+    @property
+    def header(self) -> str:
+        """The ``Authorization`` header value."""
+        return f"{self.scheme} {self.auth_b64}" if self.scheme else self.auth_b64
+
+
+def sign(credentials: Credentials, request_id: str, *, time: datetime,
+         transactions: Sequence[Mapping[str, Any]] | None = None, user: str | None = None,
+         scheme: str = "Basic") -> SignedRequest:
+    """Sign a request as a correct client does.
+
+    ``transactions=None`` signs a non-payment request (one hash, id = requestId); a sequence of
+    transactions (``paymentId, paymentDate, amount, currency, account`` with the API's names)
+    signs a ``POST /payment`` with one hash per transaction (id = paymentId). ``time`` is the
+    request's instant; a naive datetime is taken as UTC.
+    """
+    key = key_bytes(credentials.api_key)
+    token = integration_token(credentials.integration_code)
+    now = format_now(time)
+    common = {"token": token, "account": credentials.account, "request_id": request_id,
+              "service_provider": credentials.service_provider, "now": now}
+    if transactions is None:
+        payloads = [(request_id, request_payload(**common))]
+    else:
+        if not transactions:
+            raise ValueError("a payment request needs at least one transaction")
+        payloads = [(_text(t.get("paymentId")), transaction_payload(t, **common)) for t in transactions]
+    auth: dict[str, Any] = {
+        "serviceProvider": credentials.service_provider,
+        "account": credentials.account,
+        "time": format_auth_time(time),
+        "requestId": request_id,
+    }
+    if user is not None:
+        auth["user"] = user
+    auth["hash"] = [{"id": hash_id, "hash": compute_hash(key, payload)} for hash_id, payload in payloads]
+    return SignedRequest(auth, tuple((hash_id, p.text()) for hash_id, p in payloads), scheme)
+
+
+# --------------------------------------------------------------------------- parsing the header
+
+
+class MalformedHeader(ValueError):
+    """The Authorization header cannot be read as an auth object; ``field`` names the culprit."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class HashEntry:
+    """One ``{id, hash}`` element of the auth object."""
+
+    id: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class AuthObject:
+    """The decoded auth object of a request."""
+
+    service_provider: str
+    account: str
+    time: str
+    request_id: str
+    hashes: tuple[HashEntry, ...]
+    user: str | None = None
+    scheme: str = ""
+
+    def hash_for(self, hash_id: str) -> HashEntry | None:
+        """The first hash element with this id, if any."""
+        return next((entry for entry in self.hashes if entry.id == hash_id), None)
+
+
+_REQUIRED_TEXT_FIELDS = (("serviceProvider", "service_provider"), ("account", "account"),
+                         ("time", "time"), ("requestId", "request_id"))
+
+
+def parse_authorization(value: str | None) -> AuthObject:
+    """Decode an ``Authorization`` header value into an :class:`AuthObject`.
+
+    Accepts an optional ``Basic`` scheme in any case (or none), standard Base64 of UTF-8 JSON with
+    any whitespace, key order or ``\\uXXXX`` escaping. Raises :class:`MalformedHeader` saying
+    precisely what is wrong.
+    """
+    if value is None or not value.strip():
+        raise MalformedHeader("the Authorization header is missing or empty", "Authorization")
+    text = value.strip()
+    scheme = ""
+    parts = text.split(None, 1)
+    if len(parts) == 2:
+        scheme, text = parts[0], parts[1].strip()
+        if scheme.lower() != "basic":
+            raise MalformedHeader(
+                f"unsupported scheme {scheme[:20]!r}: send the Base64 auth object bare or after 'Basic '",
+                "Authorization")
+    raw = _decode_base64(text)
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise MalformedHeader(
+            f"the decoded header is not UTF-8 (byte {error.start}); encode the JSON text as UTF-8 "
+            "before Base64", "Authorization") from None
+    try:
+        data = json.loads(decoded)
+    except json.JSONDecodeError as error:
+        raise MalformedHeader(
+            f"the decoded header is not JSON: {error.msg} at line {error.lineno} column {error.colno}",
+            "Authorization") from None
+    if not isinstance(data, dict):
+        raise MalformedHeader(f"the auth object must be a JSON object, not {_json_type(data)}",
+                              "Authorization")
+    values: dict[str, Any] = {}
+    for name, attribute in _REQUIRED_TEXT_FIELDS:
+        if name not in data:
+            raise MalformedHeader(f"the auth object has no {name!r}", name)
+        if not isinstance(data[name], str) or not data[name].strip():
+            raise MalformedHeader(f"{name!r} must be a non-empty string, not {_json_type(data[name])}", name)
+        values[attribute] = data[name]
+    user = data.get("user")
+    if user is not None and not isinstance(user, str):
+        raise MalformedHeader(f"'user' must be a string, not {_json_type(user)}", "user")
+    return AuthObject(hashes=_parse_hashes(data), user=user, scheme=scheme, **values)
+
+
+def _decode_base64(text: str) -> bytes:
+    if re.search(r"[^A-Za-z0-9+/=]", text):
+        bad = re.search(r"[^A-Za-z0-9+/=]", text).group()
+        hint = " (URL-safe Base64? use the standard alphabet with + and /)" if bad in "-_" else ""
+        raise MalformedHeader(f"the header is not standard Base64: unexpected character {bad!r}{hint}",
+                              "Authorization")
+    try:
+        return base64.b64decode(text, validate=True)
+    except binascii.Error:
+        raise MalformedHeader(
+            f"the header is not valid Base64: {len(text)} characters, padding missing or misplaced",
+            "Authorization") from None
+
+
+def _parse_hashes(data: Mapping[str, Any]) -> tuple[HashEntry, ...]:
+    if "hash" not in data:
+        raise MalformedHeader("the auth object has no 'hash' list", "hash")
+    hashes = data["hash"]
+    if not isinstance(hashes, list):
+        raise MalformedHeader(f"'hash' must be a list of {{id, hash}} objects, not {_json_type(hashes)}",
+                              "hash")
+    entries = []
+    for index, item in enumerate(hashes):
+        where = f"hash[{index}]"
+        if not isinstance(item, dict):
+            raise MalformedHeader(f"{where} must be an object with 'id' and 'hash', not {_json_type(item)}",
+                                  where)
+        for name in ("id", "hash"):
+            if not isinstance(item.get(name), str):
+                raise MalformedHeader(f"{where}.{name} must be a string, not {_json_type(item.get(name))}",
+                                      f"{where}.{name}")
+        entries.append(HashEntry(item["id"], item["hash"]))
+    return tuple(entries)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float, Decimal)):
+        return "a number"
+    if isinstance(value, str):
+        return "an empty string" if not value.strip() else "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+_STRICT_TIME = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})T(?P<time>\d{2}:\d{2}:\d{2})(?P<fraction>\.\d+)?"
+    r"(?P<zone>Z|[+-]\d{2}:?\d{2})?", re.IGNORECASE)
+_COMPACT_TIME = re.compile(r"(?P<date>\d{8})T?(?P<time>\d{6})(?P<zone>Z)?", re.IGNORECASE)
+
+
+def parse_auth_time(text: str, *, lenient: bool = False) -> datetime:
+    """Parse the auth object's ``time`` into an aware UTC datetime, whole seconds.
+
+    Accepts ISO 8601 ``yyyy-MM-ddTHH:mm:ss`` with optional fraction and optional ``Z`` or offset
+    (no zone means UTC). With ``lenient`` also the compact ``yyyyMMddHHmmss`` and
+    ``yyyyMMddTHHmmss`` forms. Raises ValueError saying what was expected.
+    """
+    match = _STRICT_TIME.fullmatch(text.strip())
+    try:
+        if match:
+            zone = (match["zone"] or "+00:00").upper().replace("Z", "+00:00")
+            if ":" not in zone:
+                zone = zone[:3] + ":" + zone[3:]
+            moment = datetime.fromisoformat(f"{match['date']}T{match['time']}{zone}")
+            return moment.astimezone(timezone.utc)
+        compact = _COMPACT_TIME.fullmatch(text.strip()) if lenient else None
+        if compact:
+            moment = datetime.strptime(compact["date"] + compact["time"], NOW_FORMAT)
+            return moment.replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise ValueError(f"time {text[:40]!r} is not a real date and time") from None
+    raise ValueError(
+        f"time {text[:40]!r} is not in the expected format yyyy-MM-ddTHH:mm:ss (UTC, e.g. 2025-01-07T12:00:00)")
+
+
+# --------------------------------------------------------------------------- server side
+
+
+class CredentialLookup(Protocol):
+    """Where :func:`verify` finds the secrets. Implemented by the bank and by :class:`StaticCredentials`."""
+
+    def api_key(self, service_provider: str) -> str | None:
+        """The API key GUID of an ERP, or None if the ERP is unknown."""
+
+    def integration_code(self, service_provider: str, account: str) -> str | None:
+        """The integration code of an account linked to the ERP, or None."""
+
+
+@dataclass(frozen=True)
+class StaticCredentials:
+    """A :class:`CredentialLookup` over a fixed list of :class:`Credentials`."""
+
+    entries: tuple[Credentials, ...]
+
+    def api_key(self, service_provider: str) -> str | None:
+        return next((c.api_key for c in self.entries if c.service_provider == service_provider), None)
+
+    def integration_code(self, service_provider: str, account: str) -> str | None:
+        return next((c.integration_code for c in self.entries
+                     if c.service_provider == service_provider and normalize_account(c.account) == account),
+                    None)
+
+
+def normalize_account(account: str) -> str:
+    """A Danish BBAN as 14 digits: blanks and dashes removed, left-padded with zeros."""
+    compact = re.sub(r"[\s-]", "", account)
+    return compact.zfill(14) if compact.isdigit() and len(compact) < 14 else compact
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the verification, as shown by ``mockbank explain``."""
+
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of :func:`verify`: ok, or the first failing step with a cause code."""
+
+    ok: bool
+    cause: str | None = None
+    message: str = ""
+    hash_id: str | None = None
+    expected_payload: str | None = None
+    hint: str | None = None
+    mistakes: tuple[str, ...] = ()
+    amount_rounding: Mapping[str, str] = field(default_factory=dict)
+    steps: tuple[Step, ...] = ()
+
+    def diagnosis(self) -> dict[str, Any]:
+        """The ``diagnosis`` object of a 401 body (never holds the API key or integration code)."""
+        body: dict[str, Any] = {"cause": self.cause, "message": self.message}
+        for key, value in (("hashId", self.hash_id), ("expectedPayload", self.expected_payload),
+                           ("hint", self.hint)):
+            if value is not None:
+                body[key] = value
+        if len(self.mistakes) > 1:
+            body["mistakes"] = list(self.mistakes)
+        return body
+
+    def to_json(self) -> dict[str, Any]:
+        """The verdict as stored in the journal: ``{"ok": true}`` or ``{"ok": false, ...diagnosis}``."""
+        if self.ok:
+            result: dict[str, Any] = {"ok": True}
+            if self.amount_rounding:
+                result["amountRounding"] = dict(self.amount_rounding)
+            return result
+        return {"ok": False, **self.diagnosis()}
+
+
+@dataclass(frozen=True)
+class SignedItem:
+    """One hash the server checks: its id, the payload it should cover and what the client sent."""
+
+    hash_id: str
+    payload: Payload
+    received: str
+    transaction: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class SigningSecrets:
+    """The secrets behind a request, handed to :mod:`mockbank.diagnosis`."""
+
+    api_key: str
+    integration_code: str
+
+    @property
+    def key(self) -> bytes:
+        return key_bytes(self.api_key)
+
+
+def is_payment_request(method: str, path: str) -> bool:
+    """True for ``POST /payment``: the only request signed per transaction."""
+    return method.upper() == "POST" and path.rstrip("/") == PAYMENT_PATH
+
+
+def verify(auth: AuthObject, *, method: str, path: str, query: Mapping[str, Any] | None = None,
+           body: Mapping[str, Any] | None = None, credentials: CredentialLookup,
+           clock_now: datetime | None = None, max_clock_skew: float | None = None,
+           require_request_id_match: bool = True, lenient_time_formats: bool = False) -> Verdict:
+    """Check a request's signature the way the real service does.
+
+    ``query`` (GET) or ``body`` (POST, parsed JSON) supply the requestId and, for ``POST /payment``,
+    the transactions. ``clock_now`` and ``max_clock_skew`` (seconds) bound how far the auth
+    object's ``time`` may be from the bank's clock; ``None`` skips that check. Hashes are compared
+    in constant time. The result names the first failing step with a cause code.
+    """
+    steps: list[Step] = []
+
+    def fail(cause: str, message: str, step: str, **extra: Any) -> Verdict:
+        steps.append(Step(step, False, message))
+        return Verdict(False, cause, message, steps=tuple(steps), **extra)
+
+    api_key = credentials.api_key(auth.service_provider)
+    if api_key is None:
+        return fail("unknown-service-provider", f"serviceProvider {auth.service_provider!r} is not a known ERP",
+                    "service provider", hint="Use the ERP name issued together with the API key.")
+    steps.append(Step("service provider", True, f"{auth.service_provider!r} is known"))
+
+    account = normalize_account(auth.account)
+    integration_code = credentials.integration_code(auth.service_provider, account)
+    if integration_code is None:
+        return fail("unknown-account",
+                    f"account {auth.account!r} is not linked to serviceProvider {auth.service_provider!r}",
+                    "account", hint="Send the own account as a 14-digit BBAN (reg.no + account no).")
+    steps.append(Step("account", True, f"{auth.account!r} is linked to {auth.service_provider!r}"))
+
+    try:
+        moment = parse_auth_time(auth.time, lenient=lenient_time_formats)
+    except ValueError as error:
+        return fail("bad-time-format", str(error), "time",
+                    hint="Send the current UTC time as yyyy-MM-ddTHH:mm:ss, e.g. 2025-01-07T12:00:00.")
+    now = moment.strftime(NOW_FORMAT)
+    steps.append(Step("time", True, f"{auth.time!r} read as {now} UTC"))
+
+    if clock_now is not None and max_clock_skew is not None:
+        skew = (moment - to_utc(clock_now)).total_seconds()
+        if abs(skew) > max_clock_skew:
+            return fail("clock-skew", _skew_message(skew, clock_now, max_clock_skew), "clock",
+                        hint=_skew_hint(skew))
+        steps.append(Step("clock", True, f"{skew:+.0f} s from the bank clock (allowed ±{max_clock_skew:g} s)"))
+
+    payment = is_payment_request(method, path)
+    source = body if method.upper() == "POST" else query
+    request_id = _text((source or {}).get("requestId"))
+    if require_request_id_match and auth.request_id != request_id:
+        return fail("request-id-mismatch",
+                    f"the auth object's requestId {auth.request_id!r} differs from the request's "
+                    f"requestId {request_id!r}", "requestId",
+                    hint="Put the same requestId in the auth object and the body or query.")
+    steps.append(Step("requestId", True, f"{request_id!r}"))
+
+    common = {"token": integration_token(integration_code), "account": auth.account,
+              "request_id": request_id, "service_provider": auth.service_provider, "now": now}
+    items, failure = _signed_items(auth, payment, body, common, require_request_id_match)
+    if failure is not None:
+        return fail(*failure)
+    steps.append(Step("hashes", True, f"{len(items)} hash(es) to check"))
+
+    secrets = SigningSecrets(api_key, integration_code)
+    roundings: dict[str, str] = {}
+    key = secrets.key
+    for item in items:
+        rounding = _matching_rounding(key, item)
+        if rounding is None:
+            from mockbank import diagnosis  # imported late: diagnosis builds on this module
+
+            found = diagnosis.diagnose(item, secrets, auth_time=auth.time)
+            steps.append(Step(f"hash {item.hash_id}", False, found.message))
+            return Verdict(False, found.cause, found.message, hash_id=item.hash_id,
+                           expected_payload=item.payload.text(), hint=found.hint, mistakes=found.mistakes,
+                           steps=tuple(steps))
+        if rounding != CANONICAL_ROUNDING:
+            roundings[item.hash_id] = rounding
+        steps.append(Step(f"hash {item.hash_id}", True,
+                          "matches" + (f" (amount rounded {rounding})" if rounding != CANONICAL_ROUNDING else "")))
+    return Verdict(True, amount_rounding=roundings, steps=tuple(steps))
+
+
+def _signed_items(auth: AuthObject, payment: bool, body: Mapping[str, Any] | None, common: dict[str, str],
+                  require_request_id_match: bool) -> tuple[list[SignedItem], tuple[str, str, str] | None]:
+    if not auth.hashes:
+        return [], ("missing-hash", "the auth object's 'hash' list is empty", "hashes")
+    if not payment:
+        first = auth.hashes[0]
+        if require_request_id_match and first.id != common["request_id"]:
+            return [], ("request-id-mismatch",
+                        f"hash[0].id is {first.id!r}; outside POST /payment it must be the requestId "
+                        f"{common['request_id']!r}", "hashes")
+        return [SignedItem(first.id, request_payload(**common, payid=first.id), first.hash)], None
+    transactions = (body or {}).get("transactions")
+    items = []
+    for transaction in transactions if isinstance(transactions, list) else []:
+        if not isinstance(transaction, Mapping):
+            continue
+        payment_id = _text(transaction.get("paymentId"))
+        entry = auth.hash_for(payment_id)
+        if entry is None:
+            only_request_id = [e.id for e in auth.hashes] == [common["request_id"]]
+            hint = ("Found a single hash with id = requestId: payment requests need one hash per "
+                    "transaction, each with id = its paymentId." if only_request_id
+                    else "Add one {id, hash} element per transaction, id = its paymentId.")
+            return [], ("missing-hash", f"no hash with id {payment_id!r} for transaction {payment_id!r}. {hint}",
+                        "hashes")
+        items.append(SignedItem(payment_id, transaction_payload(transaction, **common), entry.hash, transaction))
+    return items, None
+
+
+def _matching_rounding(key: bytes, item: SignedItem) -> str | None:
+    """The amount rounding whose payload matches the received hash; None when none does.
+
+    Only a transaction whose amount has more than two decimals is tried beyond the canonical one.
+    """
+    if _same_hash(compute_hash(key, item.payload), item.received):
+        return CANONICAL_ROUNDING
+    if item.transaction is None or not has_extra_decimals(item.transaction.get("amount")):
+        return None
+    for rounding in ROUNDINGS[1:]:
+        candidate = replace(item.payload, amount=format_amount(item.transaction.get("amount"), rounding))
+        if _same_hash(compute_hash(key, candidate), item.received):
+            return rounding
+    return None
+
+
+def _same_hash(expected: str, received: str) -> bool:
+    """Constant-time comparison of two hash strings (any text, not only ASCII)."""
+    return hmac.compare_digest(expected.encode("utf-8"), received.encode("utf-8"))
+
+
+def _skew_message(skew: float, clock_now: datetime, allowed: float) -> str:
+    direction = "ahead of" if skew > 0 else "behind"
+    return (f"time is {abs(skew):.0f} s {direction} the bank clock ({format_auth_time(clock_now)} UTC); "
+            f"at most {allowed:g} s allowed")
+
+
+def _skew_hint(skew: float) -> str:
+    hours = round(skew / 3600)
+    if hours and abs(skew - hours * 3600) <= 120:
+        return (f"Off by about {hours:+d} h: the time looks like local time instead of UTC. "
+                "Use the UTC time (e.g. DateTime.UtcNow, datetime.now(timezone.utc)).")
+    return "Check the client machine's clock and send the current UTC time."
