@@ -134,10 +134,11 @@ def to_decimal(amount: Any) -> Decimal | None:
 #: Roundings real clients apply to amounts with more than two decimals, in the order they are tried.
 #: ``half-up``: .NET ``decimal.ToString("F2")``, ``Math.Round(x, 2, AwayFromZero)``;
 #: ``half-even``: .NET ``Math.Round(x, 2)``, Python ``round(Decimal)``;
-#: ``float``: C printf / Python ``"%.2f" % float`` on the binary double (ties to even);
-#: ``float-half-up``: JavaScript ``toFixed(2)`` on the binary double (ties away from zero);
-#: ``truncate``: cutting the extra digits off.
-ROUNDINGS = ("half-up", "half-even", "float", "float-half-up", "truncate")
+#: ``float``: C printf, Python ``"%.2f" % float``, JavaScript ``toFixed(2)`` on the binary double
+#: (2.675 is 2.67499... there, so it becomes 2.67); ``truncate``: cutting the extra digits off.
+#: (Rounding the binary double half-up needs no entry of its own: it equals ``float`` except at
+#: exact binary ties, where it equals ``half-up``.)
+ROUNDINGS = ("half-up", "half-even", "float", "truncate")
 CANONICAL_ROUNDING = "half-up"
 
 
@@ -158,9 +159,6 @@ def format_amount(amount: Any, rounding: str = CANONICAL_ROUNDING) -> str:
         rounded = value.quantize(CENT, rounding=ROUND_DOWN)
     elif rounding == "float":
         return "%.2f" % float(value)
-    elif rounding == "float-half-up":
-        exact = Decimal(float(value))  # the binary double's exact value
-        rounded = exact.quantize(CENT, rounding=ROUND_HALF_UP)
     else:
         raise ValueError(f"unknown rounding {rounding!r}; use one of {', '.join(ROUNDINGS)}")
     return f"{rounded:f}"
