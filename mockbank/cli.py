@@ -1,0 +1,246 @@
+"""The ``mockbank`` command line: serve, sign, explain, certify."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+from mockbank import __version__, signing
+
+
+class UsageError(Exception):
+    """A command-line input that cannot be used; printed without a traceback."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``mockbank`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except UsageError as error:
+        parser.exit(2, f"mockbank {args.command}: error: {error}\n")
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mockbank", description=(
+        "Local emulator and contract-testing kit for the BankIntegration REST API."))
+    parser.add_argument("--version", action="version", version=f"mockbank {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_sign(commands)
+    _add_explain(commands)
+    return parser
+
+
+# --------------------------------------------------------------------------- shared options
+
+
+def _add_credential_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("credentials (a JSON file, flags, or both: flags win)")
+    group.add_argument("--credentials", metavar="FILE",
+                       help='JSON file {"serviceProvider", "apiKey", "account", "integrationCode"}')
+    group.add_argument("--service-provider", metavar="ERP", help="the ERP name (serviceProvider)")
+    group.add_argument("--api-key", metavar="GUID", help="the ERP's API key")
+    group.add_argument("--account", metavar="BBAN", help="the own account, 14 digits")
+    group.add_argument("--integration-code", metavar="CODE", help="the account's integration code")
+
+
+def _credentials(args: argparse.Namespace) -> signing.Credentials:
+    data: dict[str, Any] = _read_json(args.credentials, "--credentials") if args.credentials else {}
+    for flag, key in (("service_provider", "serviceProvider"), ("api_key", "apiKey"), ("account", "account"),
+                      ("integration_code", "integrationCode")):
+        if getattr(args, flag):
+            data[key] = getattr(args, flag)
+    missing = [key for key in ("serviceProvider", "apiKey", "account", "integrationCode") if not data.get(key)]
+    if missing:
+        raise UsageError("missing credentials: " + ", ".join(missing)
+                         + " (give --credentials FILE or the matching flags)")
+    try:
+        signing.parse_api_key(data["apiKey"])
+    except signing.InvalidApiKey as error:
+        raise UsageError(f"--api-key: {error}") from None
+    return signing.Credentials.from_json(data)
+
+
+def _read_json(path: str, option: str) -> Any:
+    """Read a JSON file ('-' = standard input), keeping numbers exact as Decimal."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"{option}: cannot read {path}: {error.strerror}") from None
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{option}: {path} is not JSON: {error.msg} at line {error.lineno} "
+                         f"column {error.colno}") from None
+
+
+def _parse_time(text: str | None) -> datetime:
+    if not text:
+        return datetime.now(timezone.utc).replace(microsecond=0)
+    try:
+        return signing.parse_auth_time(text, lenient=True)
+    except ValueError as error:
+        raise UsageError(f"--time: {error}") from None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+# --------------------------------------------------------------------------- sign
+
+
+def _add_sign(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("sign", help="print the Authorization header (and payloads) for a request",
+                                 description=(
+        "Sign a request as a correct client does and print each step: token, payload strings, hashes, "
+        "the auth JSON and the Authorization header. A body with 'transactions' is signed as POST /payment "
+        "(one hash per transaction); anything else with a single requestId hash."))
+    _add_credential_options(parser)
+    parser.add_argument("--body", metavar="FILE", help="the request body as JSON ('-' = stdin); "
+                                                       "its requestId and transactions are signed")
+    parser.add_argument("--request-id", metavar="ID", help="the requestId (overrides the body's)")
+    parser.add_argument("--time", metavar="ISO8601", help="the request time, UTC (default: now)")
+    parser.add_argument("--scheme", choices=("Basic", "BASIC", "none"), default="Basic",
+                        help="scheme before the Base64 value (default: Basic)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.set_defaults(handler=run_sign)
+
+
+def run_sign(args: argparse.Namespace) -> int:
+    credentials = _credentials(args)
+    body = _read_json(args.body, "--body") if args.body else {}
+    if not isinstance(body, dict):
+        raise UsageError("--body: the request body must be a JSON object")
+    request_id = args.request_id or body.get("requestId")
+    if not request_id:
+        raise UsageError("no requestId: give --request-id or a body with 'requestId'")
+    transactions = body.get("transactions")
+    if transactions is not None and (not isinstance(transactions, list) or not transactions
+                                     or not all(isinstance(t, dict) for t in transactions)):
+        raise UsageError("--body: 'transactions' must be a non-empty list of objects")
+    moment = _parse_time(args.time)
+    signed = signing.sign(credentials, str(request_id), time=moment, transactions=transactions,
+                          scheme="" if args.scheme == "none" else args.scheme)
+    token = signing.integration_token(credentials.integration_code)
+    if args.json:
+        print(json.dumps({"token": token, "now": signing.format_now(moment),
+                          "payloads": [payload for _, payload in signed.payloads], "hashes": signed.auth["hash"],
+                          "authJson": signed.auth_json, "authorization": signed.header},
+                         ensure_ascii=False, indent=2, default=_json_default))
+        return 0
+    print(f"kind           {'POST /payment (one hash per transaction)' if transactions else 'single requestId hash'}")
+    print(f"token          {token}   (SHA-256 of the integration code)")
+    print(f"now            {signing.format_now(moment)}   (UTC)")
+    for (hash_id, payload), entry in zip(signed.payloads, signed.auth["hash"]):
+        print(f"payload {hash_id}\n               {payload}")
+        print(f"hash {hash_id}\n               {entry['hash']}")
+    print(f"auth JSON      {signed.auth_json}")
+    print(f"Authorization: {signed.header}")
+    return 0
+
+
+# --------------------------------------------------------------------------- explain
+
+
+def _add_explain(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("explain", help="verify a captured header step by step and diagnose it",
+                                 description=(
+        "Verify a captured Authorization header against its request body or query, the way the emulator "
+        "does, print every step, and name the client mistake when the signature does not match. "
+        "Exit status 0 when the signature is valid, 1 when it is not."))
+    parser.add_argument("--header", metavar="VALUE", required=True,
+                        help="the Authorization header value (with or without 'Basic'); '@FILE' reads a file")
+    _add_credential_options(parser)
+    parser.add_argument("--body", metavar="FILE", help="the request body as JSON ('-' = stdin)")
+    parser.add_argument("--query", metavar="QUERY", help="the query string of a GET, e.g. 'requestId=REQ_01'")
+    parser.add_argument("--method", choices=("GET", "POST"), help="default: POST with --body, GET otherwise")
+    parser.add_argument("--path", help="default: /payment for a body with transactions, /status otherwise")
+    parser.add_argument("--now", metavar="ISO8601", help="the bank clock, to check the clock skew")
+    parser.add_argument("--max-clock-skew", type=float, default=900, metavar="SECONDS",
+                        help="allowed distance of 'time' from --now (default 900)")
+    parser.add_argument("--lenient-time", action="store_true",
+                        help="also accept the compact time formats yyyyMMddHHmmss and yyyyMMddTHHmmss")
+    parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    parser.set_defaults(handler=run_explain)
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    credentials = _credentials(args)
+    header = Path(args.header[1:]).read_text(encoding="utf-8").strip() if args.header.startswith("@") else args.header
+    body = _read_json(args.body, "--body") if args.body else None
+    if body is not None and not isinstance(body, dict):
+        raise UsageError("--body: the request body must be a JSON object")
+    query = _query_dict(args.query or "")
+    method = args.method or ("POST" if body is not None else "GET")
+    path = args.path or ("/payment" if body and "transactions" in body else "/status")
+    out = []
+    try:
+        auth = signing.parse_authorization(header)
+    except signing.MalformedHeader as error:
+        verdict = signing.Verdict(False, "malformed-header", error.message,
+                                  steps=(signing.Step("header", False, error.message),))
+    else:
+        out.append(("decoded auth object", json.dumps(_auth_json(auth), ensure_ascii=False, indent=2)))
+        verdict = signing.verify(auth, method=method, path=path, query=query, body=body,
+                                 credentials=signing.StaticCredentials((credentials,)),
+                                 clock_now=signing.parse_auth_time(args.now, lenient=True) if args.now else None,
+                                 max_clock_skew=args.max_clock_skew, lenient_time_formats=args.lenient_time)
+    if args.json:
+        print(json.dumps({"request": f"{method} {path}", **verdict.to_json()}, ensure_ascii=False, indent=2))
+    else:
+        print(render_explanation(f"{method} {path}", verdict, out))
+    return 0 if verdict.ok else 1
+
+
+def render_explanation(request: str, verdict: signing.Verdict, preamble: list[tuple[str, str]] = ()) -> str:
+    """The verification of one request as text: each step, then the verdict and the diagnosis."""
+    lines = [f"request        {request}"]
+    for title, text in preamble:
+        lines.append(f"{title}:")
+        lines.extend("    " + line for line in text.splitlines())
+    for step in verdict.steps:
+        lines.append(f"  [{'ok' if step.passed else 'FAIL'}] {step.name}: {step.detail}")
+    if verdict.ok:
+        lines.append("verdict        signature valid")
+        for hash_id, rounding in verdict.amount_rounding.items():
+            lines.append(f"note           {hash_id}: amount rounded {rounding} (more than two decimals)")
+        return "\n".join(lines)
+    lines.append(f"verdict        401 Invalid Signature, cause {verdict.cause}")
+    if len(verdict.mistakes) > 1:
+        lines.append(f"mistakes       {', '.join(verdict.mistakes)}")
+    lines.append(f"why            {verdict.message}")
+    if verdict.expected_payload:
+        lines.append(f"expected payload for {verdict.hash_id}:\n               {verdict.expected_payload}")
+    if verdict.hint:
+        lines.append(f"fix            {verdict.hint}")
+    return "\n".join(lines)
+
+
+def _query_dict(query: str) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in parse_qsl(query.lstrip("?"), keep_blank_values=True):
+        values[key] = [*values[key], value] if isinstance(values.get(key), list) else (
+            [values[key], value] if key in values else value)
+    return values
+
+
+def _auth_json(auth: signing.AuthObject) -> dict[str, Any]:
+    data: dict[str, Any] = {"serviceProvider": auth.service_provider, "account": auth.account, "time": auth.time,
+                            "requestId": auth.request_id}
+    if auth.user is not None:
+        data["user"] = auth.user
+    data["hash"] = [{"id": entry.id, "hash": entry.hash} for entry in auth.hashes]
+    return data

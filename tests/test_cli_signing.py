@@ -1,0 +1,113 @@
+"""`mockbank sign` reproduces the shared vectors; `mockbank explain` names each client mistake."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from mockbank.cli import main
+from test_signing import VECTORS
+from wrong_signers import MISTAKES, NON_PAYMENT_ONLY, signed_header
+
+
+def write_json(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+def credentials_file(tmp_path, inputs):
+    return write_json(tmp_path, "credentials.json", {
+        "serviceProvider": inputs["erp_name"], "apiKey": inputs["api_key"], "account": inputs["account"],
+        "integrationCode": inputs["integration_code"]})
+
+
+def body_of(vector):
+    inputs = vector["inputs"]
+    body = {"requestId": inputs["request_id"]}
+    if vector["kind"] == "payment":
+        body["transactions"] = inputs["transactions"]
+    return body
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=[v["id"] for v in VECTORS])
+def test_sign_prints_the_vector_byte_for_byte(vector, tmp_path, capsys):
+    inputs = vector["inputs"]
+    argv = ["sign", "--credentials", credentials_file(tmp_path, inputs), "--time", inputs["time"],
+            "--body", write_json(tmp_path, "body.json", body_of(vector))]
+    assert main(argv + ["--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    expected = vector["expected"]
+    assert printed == {"token": expected["token"], "now": expected["now"], "payloads": expected["payloads"],
+                       "hashes": expected["hashes"], "authJson": expected["auth_json"],
+                       "authorization": expected["authorization"]}
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert f"Authorization: {expected['authorization']}\n" in text
+    assert all(payload in text for payload in expected["payloads"])
+
+
+def test_sign_from_flags_only(capsys):
+    inputs = VECTORS[0]["inputs"]
+    assert main(["sign", "--service-provider", inputs["erp_name"], "--api-key", inputs["api_key"].upper(),
+                 "--account", inputs["account"], "--integration-code", inputs["integration_code"],
+                 "--request-id", inputs["request_id"], "--time", inputs["time"], "--scheme", "none"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith(VECTORS[0]["expected"]["auth_b64"])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["sign", "--request-id", "R"], "missing credentials"),
+    (["sign", "--service-provider", "E", "--api-key", "nope", "--account", "1", "--integration-code", "c",
+      "--request-id", "R"], "GUID"),
+    (["sign", "--credentials", "/nonexistent.json", "--request-id", "R"], "cannot read"),
+])
+def test_sign_refuses_bad_input_with_a_clear_message(argv, message, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+EXPLAINED = [name for name in MISTAKES if name != "clock-skew"]
+
+
+@pytest.mark.parametrize("mistake", EXPLAINED)
+def test_explain_names_the_cause_of_each_mistake(mistake, tmp_path, capsys):
+    if mistake == "token-encoding":  # shows only with a non-ASCII integration code
+        vector = next(v for v in VECTORS if not v["inputs"]["integration_code"].isascii())
+    else:
+        vector = next(v for v in VECTORS if v["kind"] == ("get" if mistake in NON_PAYMENT_ONLY else "payment"))
+    inputs = vector["inputs"]
+    header = signed_header(MISTAKES[mistake], service_provider=inputs["erp_name"], api_key=inputs["api_key"],
+                           account=inputs["account"], integration_code=inputs["integration_code"],
+                           request_id=inputs["request_id"], time=datetime.fromisoformat(inputs["time"]),
+                           transactions=inputs["transactions"] if vector["kind"] == "payment" else None)
+    argv = ["explain", "--header", header, "--credentials", credentials_file(tmp_path, inputs)]
+    argv += (["--body", write_json(tmp_path, "body.json", body_of(vector))] if vector["kind"] == "payment"
+             else ["--query", f"requestId={inputs['request_id']}"])
+    assert main(argv) == 1
+    text = capsys.readouterr().out
+    assert f"cause {mistake}\n" in text
+    assert f"               {vector['expected']['payloads'][0]}\n" in text
+    assert main(argv + ["--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["cause"] == mistake
+
+
+def test_explain_shows_clock_skew_against_the_given_bank_clock(tmp_path, capsys):
+    vector = VECTORS[0]
+    argv = ["explain", "--header", vector["expected"]["authorization"], "--query", "requestId=REQ_0001",
+            "--credentials", credentials_file(tmp_path, vector["inputs"]), "--now", "2025-01-07T13:00:00"]
+    assert main(argv) == 1
+    assert "cause clock-skew" in capsys.readouterr().out
+
+
+def test_explain_accepts_a_valid_header_and_a_malformed_one(tmp_path, capsys):
+    vector = VECTORS[0]
+    creds = credentials_file(tmp_path, vector["inputs"])
+    assert main(["explain", "--header", vector["expected"]["authorization"], "--query", "requestId=REQ_0001",
+                 "--credentials", creds]) == 0
+    assert "signature valid" in capsys.readouterr().out
+    assert main(["explain", "--header", "Basic !!", "--query", "requestId=REQ_0001", "--credentials", creds]) == 1
+    assert "cause malformed-header" in capsys.readouterr().out
