@@ -1,0 +1,202 @@
+"""The public BankIntegration API as a Flask blueprint: parse, authenticate, call the bank, render."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, request
+
+from mockbank import bank as bank_module
+from mockbank import schemas, signing
+from mockbank.faults import DROP_HEADER
+from mockbank.web import ApiError, json_body, json_response, query_dict, schema_error
+
+blueprint = Blueprint("api", __name__)
+
+MALFORMED_HINT = ("Send Authorization: Basic <Base64 of the UTF-8 JSON auth object> with serviceProvider, account, "
+                  "time, requestId and hash; 'mockbank sign' prints a correct one.")
+
+
+def runtime():
+    """The running emulator (bank, fault plan, journal) of this app."""
+    return current_app.extensions["mockbank"]
+
+
+# --------------------------------------------------------------------------- faults and journal
+
+
+@blueprint.before_request
+def before() -> Response | None:
+    g.started = time.perf_counter()
+    g.body = None
+    g.verdict = None
+    return _inject_fault("before")
+
+
+@blueprint.after_request
+def after(response: Response) -> Response:
+    injected = _inject_fault("after")
+    if injected is not None:
+        response = injected
+    runtime().record(request, response, g.body, g.verdict, g.started)
+    return response
+
+
+def _inject_fault(when: str) -> Response | None:
+    fault = runtime().faults.take(request.method, request.path, _header_account(), when)
+    if fault is None:
+        return None
+    if fault.delay_ms:
+        time.sleep(fault.delay_ms / 1000)
+    if fault.drop:
+        response = json_response({"error": "dropped"}, 599)
+        response.headers[DROP_HEADER] = "1"
+        return response
+    if fault.status:
+        return json_response({"error": "server-error", "message": fault.message or
+                              f"injected fault: the bank answers {fault.status} (mockbank fault {fault.id})"},
+                             fault.status)
+    return None
+
+
+def _header_account() -> str | None:
+    """The account named in the Authorization header, unverified (only to match faults)."""
+    try:
+        return signing.normalize_account(signing.parse_authorization(request.headers.get("Authorization")).account)
+    except signing.MalformedHeader:
+        return None
+
+
+# --------------------------------------------------------------------------- authentication
+
+
+def authenticate(query: dict[str, Any] | None = None, body: dict[str, Any] | None = None) -> signing.AuthObject:
+    """Verify the Authorization header for this request; ApiError 401 with the diagnosis if it fails."""
+    try:
+        auth = signing.parse_authorization(request.headers.get("Authorization"))
+    except signing.MalformedHeader as error:
+        g.verdict = {"ok": False, "cause": "malformed-header", "message": error.message, "hint": MALFORMED_HINT}
+        raise ApiError(401, "unauthorized", error.message, reason="Invalid Signature",
+                       diagnosis={"cause": "malformed-header", "message": error.message, "hint": MALFORMED_HINT})
+    verdict = verify(auth, query, body)
+    g.verdict = verdict.to_json()
+    if not verdict.ok:
+        raise ApiError(401, "unauthorized", verdict.message, reason="Invalid Signature",
+                       diagnosis=verdict.diagnosis())
+    return auth
+
+
+def verify(auth: signing.AuthObject, query: dict[str, Any] | None, body: dict[str, Any] | None) -> signing.Verdict:
+    """Verify against the host's real clock; a request signed with the bank clock's time passes too."""
+    settings = runtime().bank.settings
+    options = {"method": request.method, "path": request.path, "query": query, "body": body,
+               "credentials": runtime().bank, "max_clock_skew": settings.max_clock_skew,
+               "require_request_id_match": settings.require_request_id_match,
+               "lenient_time_formats": settings.lenient_time_formats}
+    verdict = signing.verify(auth, clock_now=datetime.now(timezone.utc), **options)
+    if verdict.cause == "clock-skew":
+        by_bank_clock = signing.verify(auth, clock_now=runtime().bank.now(), **options)
+        if by_bank_clock.cause != "clock-skew":
+            return by_bank_clock
+    return verdict
+
+
+def account_of(auth: signing.AuthObject) -> str:
+    return signing.normalize_account(auth.account)
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def _params(schema_get: str, schema_post: str) -> dict[str, Any]:
+    if request.method == "POST":
+        params = json_body()
+        g.body = params
+        problems = schemas.violations(schema_post, params)
+    else:
+        params = query_dict()
+        problems = schemas.violations(schema_get, params)
+    if problems:
+        raise schema_error(problems, "request body" if request.method == "POST" else "query")
+    return params
+
+
+def _payment_ids(params: dict[str, Any]) -> list[str] | None:
+    """``paymentIds`` (or its alias ``paymentId``) as a list: JSON list, comma/semicolon list, or repeated keys."""
+    value = params.get("paymentIds", params.get("paymentId"))
+    if value is None:
+        return None
+    values = value if isinstance(value, list) else [value]
+    ids = [part.strip() for item in values for part in re.split(r"[,;]", str(item)) if part.strip()]
+    return ids
+
+
+def _flag(value: Any) -> bool:
+    return value if isinstance(value, bool) else str(value).strip().lower() == "true"
+
+
+def _ok(body: dict[str, Any]) -> Response:
+    return json_response(body)
+
+
+# --------------------------------------------------------------------------- endpoints
+
+
+@blueprint.post("/payment")
+def send_payment() -> Response:
+    body = json_body()
+    g.body = body
+    request_level, per_transaction = bank_module.schema_errors_by_transaction(body)
+    if request_level:
+        raise ApiError(400, "bad-request", "the payment request does not match its schema: " + "; ".join(
+            f"{d['pointer'] or '/'} {d['reason']}" for d in request_level[:5]), request_level)
+    auth = authenticate(body=body)
+    return _ok(runtime().bank.pay(account_of(auth), body["requestId"], body["transactions"], body.get("options"),
+                                  per_transaction))
+
+
+@blueprint.get("/payment/<trans_id>")
+def payment_by_trans_id(trans_id: str) -> Response:
+    params = _params("payment-query", "payment-query")
+    auth = authenticate(query=params)
+    return _ok(runtime().bank.payment(account_of(auth), params["requestId"], trans_id))
+
+
+@blueprint.route("/status", methods=["GET", "POST"])
+def payment_status() -> Response:
+    params = _params("status-query", "status-request")
+    auth = _authenticate_params(params)
+    return _ok(runtime().bank.status(account_of(auth), params["requestId"], _payment_ids(params)))
+
+
+@blueprint.route("/report/account", methods=["GET", "POST"])
+def statement() -> Response:
+    params = _params("statement-query", "statement-request")
+    auth = _authenticate_params(params)
+    return _ok(runtime().bank.statement(auth.service_provider, account_of(auth), params["requestId"],
+                                        params.get("type"), params.get("from"), params.get("to"),
+                                        _flag(params.get("newOnly", False))))
+
+
+@blueprint.route("/report/balance", methods=["GET", "POST"])
+def balance() -> Response:
+    params = _params("balance-query", "balance-request")
+    auth = _authenticate_params(params)
+    kind = params.get("type")
+    return _ok(runtime().bank.balance(account_of(auth), params["requestId"], int(kind) if kind is not None else None,
+                                      params.get("from"), params.get("to")))
+
+
+@blueprint.post("/payment/cancel")
+def cancel() -> Response:
+    params = _params("cancel-request", "cancel-request")
+    auth = authenticate(body=params)
+    return _ok(runtime().bank.cancel(account_of(auth), params["requestId"], _payment_ids(params) or []))
+
+
+def _authenticate_params(params: dict[str, Any]) -> signing.AuthObject:
+    return authenticate(body=params) if request.method == "POST" else authenticate(query=params)
+

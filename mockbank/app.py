@@ -1,0 +1,77 @@
+"""The emulator as a WSGI application: the API, the control plane, JSON errors, faults, journal."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import Flask, Request, Response
+
+from mockbank import api, control
+from mockbank.bank import Bank, BankError
+from mockbank.faults import DROP_HEADER, DropConnectionMiddleware, FaultPlan
+from mockbank.web import ApiError, DecimalJSONProvider, json_response, register_error_handlers
+
+DEFAULT_MAX_BODY = 1024 * 1024
+
+
+class Runtime:
+    """What the handlers of one app share: the bank, its fault plan, and the journal writer."""
+
+    def __init__(self, bank: Bank):
+        self.bank = bank
+        self.faults = FaultPlan(bank.store)
+
+    def record(self, request: Request, response: Response, body: Any, verdict: dict[str, Any] | None,
+               started: float) -> None:
+        """Write one API request with its answer and signature verdict to the journal."""
+        dropped = DROP_HEADER in response.headers
+        self.bank.store.journal_append({
+            "time": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+            "bankTime": self.bank.now().isoformat().replace("+00:00", "Z"),
+            "method": request.method, "path": request.path,
+            "query": {key: values[0] if len(values) == 1 else values for key, values in request.args.lists()},
+            "headers": dict(request.headers), "body": body if body is not None else _raw_body(request),
+            "status": None if dropped else response.status_code, "dropped": dropped,
+            "response": None if dropped else _parsed(response),
+            "verdict": verdict,
+            "durationMs": round((time.perf_counter() - started) * 1000, 3),
+        })
+
+
+def _raw_body(request: Request) -> Any:
+    raw = request.get_data(cache=True)
+    if not raw:
+        return None
+    text = raw.decode("utf-8", "replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _parsed(response: Response) -> Any:
+    try:
+        return json.loads(response.get_data(as_text=True))
+    except ValueError:
+        return response.get_data(as_text=True)
+
+
+def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY) -> Flask:
+    """The emulator app over ``bank`` (seeded by the caller)."""
+    app = Flask("mockbank")
+    app.config["MAX_CONTENT_LENGTH"] = max_body
+    app.json = DecimalJSONProvider(app)
+    app.extensions["mockbank"] = Runtime(bank)
+    app.register_blueprint(api.blueprint)
+    app.register_blueprint(control.blueprint)
+    register_error_handlers(app)
+
+    @app.errorhandler(BankError)
+    def bank_error(error: BankError) -> Response:
+        return json_response(ApiError(error.status, error.code, error.message, error.details).body(), error.status)
+
+    app.wsgi_app = DropConnectionMiddleware(app.wsgi_app)
+    return app

@@ -1,0 +1,148 @@
+"""The ``/_mock/*`` control plane: health, reset, clock, journal, faults, magic values, progression."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from mockbank import __version__, magic, signing
+from mockbank.faults import FaultError
+from mockbank.web import ApiError, json_body, json_response
+
+blueprint = Blueprint("control", __name__, url_prefix="/_mock")
+
+
+def runtime():
+    return current_app.extensions["mockbank"]
+
+
+def _body() -> dict[str, Any]:
+    return json_body() if request.get_data(cache=True).strip() else {}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+
+
+def _int_arg(name: str, default: int | None) -> int | None:
+    value = request.args.get(name)
+    if value is None:
+        return default
+    if not value.isdigit():
+        raise ApiError(400, "bad-request", f"?{name} must be a non-negative integer, not {value!r}",
+                       [{"pointer": f"/{name}", "reason": "is not a non-negative integer"}])
+    return int(value)
+
+
+@blueprint.get("/health")
+def health() -> Response:
+    return json_response({"status": "ok", "version": __version__})
+
+
+@blueprint.post("/reset")
+def reset() -> Response:
+    runtime().bank.reset()
+    return json_response({"status": "reset", "clock": runtime().bank.clock().describe()})
+
+
+@blueprint.get("/clock")
+def get_clock() -> Response:
+    return json_response(runtime().bank.clock().describe())
+
+
+@blueprint.post("/clock")
+def set_clock() -> Response:
+    body = _body()
+    unknown = sorted(set(body) - {"now", "advance", "frozen"})
+    if unknown or not body:
+        raise ApiError(400, "bad-request", 'send {"now": ISO8601}, {"advance": SECONDS} and/or {"frozen": true|false}',
+                       [{"pointer": f"/{name}", "reason": "is not a clock field"} for name in unknown])
+    state = runtime().bank.clock()
+    if "frozen" in body:
+        if not isinstance(body["frozen"], bool):
+            raise ApiError(400, "bad-request", "frozen must be true or false", [{"pointer": "/frozen",
+                                                                                 "reason": "is not a boolean"}])
+        state = state.freeze() if body["frozen"] else state.unfreeze()
+    if "now" in body:
+        try:
+            state = state.set_to(signing.parse_auth_time(str(body["now"])))
+        except ValueError as error:
+            raise ApiError(400, "bad-request", f"now: {error}", [{"pointer": "/now", "reason": str(error)}]) from None
+    if "advance" in body:
+        if not _is_number(body["advance"]):
+            raise ApiError(400, "bad-request", "advance must be a number of seconds",
+                           [{"pointer": "/advance", "reason": "is not a number"}])
+        state = state.advance(float(body["advance"]))
+    runtime().bank.set_clock(state)
+    return json_response(state.describe())
+
+
+@blueprint.get("/requests")
+def journal() -> Response:
+    return json_response(runtime().bank.store.journal(since=_int_arg("since", 0), limit=_int_arg("limit", None)))
+
+
+@blueprint.delete("/requests")
+def clear_journal() -> Response:
+    return json_response({"deleted": runtime().bank.store.journal_clear()})
+
+
+@blueprint.post("/faults")
+def add_fault() -> Response:
+    try:
+        fault = runtime().faults.add(json_body())
+    except FaultError as error:
+        raise ApiError(400, "bad-request", f"fault {error.pointer or '/'} {error.reason}",
+                       [{"pointer": error.pointer, "reason": error.reason}]) from None
+    return json_response(fault, 201)
+
+
+@blueprint.get("/faults")
+def list_faults() -> Response:
+    return json_response(runtime().faults.list())
+
+
+@blueprint.delete("/faults")
+def clear_faults() -> Response:
+    return json_response({"deleted": runtime().faults.clear()})
+
+
+@blueprint.get("/magic")
+def magic_values() -> Response:
+    return json_response(magic.catalogue_json())
+
+
+@blueprint.post("/progress")
+def progress() -> Response:
+    body = _body()
+    payment_id, status, account = body.get("paymentId"), body.get("status"), body.get("account")
+    if payment_id is not None and not isinstance(payment_id, str):
+        raise ApiError(400, "bad-request", "paymentId must be a string", [{"pointer": "/paymentId",
+                                                                           "reason": "is not a string"}])
+    if status is not None and (payment_id is None or status not in magic.STATUS_NAMES or status == magic.NOT_FOUND):
+        raise ApiError(400, "bad-request", "status needs a paymentId and must be a payment status other than 64",
+                       [{"pointer": "/status", "reason": "is not a status a payment can be moved to"}])
+    return json_response({"payments": runtime().bank.progress(payment_id, status, account)})
+
+
+@blueprint.get("/payments")
+def payments() -> Response:
+    return json_response(runtime().bank.payments(request.args.get("account")))
+
+
+@blueprint.get("/progression")
+def get_progression() -> Response:
+    return json_response(runtime().bank.progression())
+
+
+@blueprint.post("/progression")
+def set_progression() -> Response:
+    body = json_body()
+    step = body.get("stepSeconds")
+    if step is not None and (not _is_number(step) or step <= 0):
+        raise ApiError(400, "bad-request", "stepSeconds must be a positive number",
+                       [{"pointer": "/stepSeconds", "reason": "is not a positive number"}])
+    return json_response(runtime().bank.set_progression(body.get("mode"), body.get("account"),
+                                                        float(step) if step is not None else None))

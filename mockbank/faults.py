@@ -1,0 +1,157 @@
+"""The fault plan: injected 5xx answers, delays and dropped connections.
+
+A fault matches requests by path (a glob such as ``/payment`` or ``/report/*``), optionally by
+method and by the account named in the Authorization header, and hits ``count`` of them (default
+1; ``null`` = every matching request until cleared, for outage tests). It acts ``before`` the bank
+sees the request (default) or ``after`` (the bank did the work, the answer is lost). The plan lives
+in the store, so every worker process shares it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import socket
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from mockbank.store import Store
+
+INJECTABLE_STATUSES = (500, 502, 503, 504)
+DROP_HEADER = "X-Mockbank-Drop-Connection"
+_KEYS = {"path", "method", "account", "status", "count", "delayMs", "drop", "when", "message"}
+
+
+class FaultError(ValueError):
+    """A fault definition that cannot be used; ``pointer`` names the field."""
+
+    def __init__(self, pointer: str, reason: str):
+        super().__init__(f"{pointer} {reason}")
+        self.pointer, self.reason = pointer, reason
+
+
+@dataclass(frozen=True)
+class Fault:
+    id: int
+    path: str
+    method: str | None
+    account: str | None
+    status: int | None
+    delay_ms: int
+    drop: bool
+    when: str
+    message: str | None
+
+    def matches(self, method: str, path: str, account: str | None, when: str) -> bool:
+        return (self.when == when and fnmatch.fnmatchcase(path, self.path)
+                and (self.method is None or self.method == method)
+                and (self.account is None or self.account == account))
+
+
+def parse(spec: Any) -> tuple[dict[str, Any], int | None]:
+    """Validate a fault definition from ``POST /_mock/faults``; returns (spec, remaining hits)."""
+    if not isinstance(spec, dict):
+        raise FaultError("", "must be a JSON object")
+    unknown = sorted(set(spec) - _KEYS)
+    if unknown:
+        raise FaultError(f"/{unknown[0]}", f"is not a fault field (use {', '.join(sorted(_KEYS))})")
+    clean: dict[str, Any] = {"path": spec.get("path", "*"), "method": spec.get("method"),
+                             "account": spec.get("account"), "status": spec.get("status"),
+                             "delayMs": spec.get("delayMs", 0), "drop": spec.get("drop", False),
+                             "when": spec.get("when", "before"), "message": spec.get("message")}
+    if not isinstance(clean["path"], str) or not clean["path"].startswith(("/", "*")):
+        raise FaultError("/path", "must be a path or glob such as /payment or /report/*")
+    if clean["method"] is not None:
+        if not isinstance(clean["method"], str) or clean["method"].upper() not in ("GET", "POST"):
+            raise FaultError("/method", "must be GET or POST")
+        clean["method"] = clean["method"].upper()
+    if clean["account"] is not None and not isinstance(clean["account"], str):
+        raise FaultError("/account", "must be a string")
+    if clean["status"] is not None and clean["status"] not in INJECTABLE_STATUSES:
+        raise FaultError("/status", f"must be one of {', '.join(map(str, INJECTABLE_STATUSES))}")
+    if not isinstance(clean["delayMs"], int) or isinstance(clean["delayMs"], bool) or not 0 <= clean["delayMs"] <= 600_000:
+        raise FaultError("/delayMs", "must be an integer from 0 to 600000")
+    if not isinstance(clean["drop"], bool):
+        raise FaultError("/drop", "must be true or false")
+    if clean["when"] not in ("before", "after"):
+        raise FaultError("/when", "must be 'before' (the bank never sees the request) or 'after' (the answer is lost)")
+    if clean["status"] is None and not clean["drop"] and not clean["delayMs"]:
+        raise FaultError("", "needs at least one of status, delayMs or drop")
+    if clean["status"] is not None and clean["drop"]:
+        raise FaultError("/drop", "cannot be combined with status: a dropped connection has no status")
+    count = spec.get("count", 1)
+    if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 1):
+        raise FaultError("/count", "must be a positive integer, or null for every matching request")
+    return clean, count
+
+
+class FaultPlan:
+    """The faults of one bank, kept in its store."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def add(self, spec: Any) -> dict[str, Any]:
+        clean, count = parse(spec)
+        fault_id = self.store.add_fault(clean, count)
+        return {"id": fault_id, "remaining": count, **clean}
+
+    def list(self) -> list[dict[str, Any]]:
+        return self.store.faults()
+
+    def clear(self) -> int:
+        return self.store.clear_faults()
+
+    def take(self, method: str, path: str, account: str | None, when: str) -> Fault | None:
+        """The first fault matching this request, with one of its hits used up; None if none."""
+        for fault in self._faults():
+            if fault.matches(method, path, account, when) and self.store.take_fault(fault.id):
+                return fault
+        return None
+
+    def _faults(self) -> Iterable[Fault]:
+        for row in self.store.faults():
+            yield Fault(row["id"], row["path"], row["method"], row["account"], row["status"], row["delayMs"],
+                        row["drop"], row["when"], row.get("message"))
+
+
+class DropConnectionMiddleware:
+    """Turns a response marked with :data:`DROP_HEADER` into a connection closed without an answer.
+
+    Works under waitress (raising its ``ClientDisconnected`` before any byte is written makes it
+    close the socket) and under werkzeug's server (the socket is shut down, then the error it treats
+    as a dropped connection is raised).
+    """
+
+    def __init__(self, app: Callable):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        dropped = []
+
+        def checked_start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
+            if any(name == DROP_HEADER for name, _ in headers):
+                dropped.append(True)
+                return lambda data: None
+            return start_response(status, headers, exc_info)
+
+        result = self.app(environ, checked_start_response)
+        if dropped:
+            if hasattr(result, "close"):
+                result.close()
+            _drop(environ)
+        return result
+
+
+def _drop(environ: dict[str, Any]) -> None:
+    connection = environ.get("werkzeug.socket")
+    if connection is not None:
+        try:
+            connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        raise ConnectionAbortedError("mockbank dropped the connection (injected fault)")
+    try:
+        from waitress.channel import ClientDisconnected
+    except ImportError:  # another server: the best we can do is an error it will not turn into a reply
+        raise ConnectionAbortedError("mockbank dropped the connection (injected fault)") from None
+    raise ClientDisconnected("mockbank dropped the connection (injected fault)")

@@ -1,0 +1,99 @@
+"""Loading a fixture file (the bank's ERPs and accounts): the built-in demo bank or a user's file."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from mockbank import schemas, signing
+
+DEMO_FIXTURE = "demo.json"
+PROGRESSION_MODES = ("poll", "time", "manual")
+DEFAULT_HISTORY_DAYS = 90
+
+
+class FixtureError(ValueError):
+    """A fixture file that cannot be used; the message names the file, the field and the reason."""
+
+
+@dataclass(frozen=True)
+class Erp:
+    service_provider: str
+    api_key: str
+    progression: str | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    account: str
+    integration_code: str
+    service_provider: str
+    currency: str
+    name: str = ""
+    bic: str = ""
+    owner: dict[str, Any] = field(default_factory=dict)
+    opening_balance: Decimal = Decimal("0")
+    progression: str | None = None
+    history_days: int = DEFAULT_HISTORY_DAYS
+    entries: tuple[dict[str, Any], ...] | None = None  # given history; None = generate one
+
+
+@dataclass(frozen=True)
+class Fixture:
+    erps: tuple[Erp, ...]
+    accounts: tuple[Account, ...]
+    settings: dict[str, Any]
+    source: str
+    document: dict[str, Any]  # the file's JSON, kept so any worker can reset from it
+
+    def credentials(self) -> list[signing.Credentials]:
+        """Every account's signing credentials (what ``serve`` prints and the README lists)."""
+        keys = {erp.service_provider: erp.api_key for erp in self.erps}
+        return [signing.Credentials(a.service_provider, keys[a.service_provider], a.account, a.integration_code)
+                for a in self.accounts]
+
+
+def load(path: str | Path | None = None) -> Fixture:
+    """Read and validate a fixture file; ``None`` is the built-in demo bank."""
+    if path is None:
+        text, source = files("mockbank.fixture_files").joinpath(DEMO_FIXTURE).read_text("utf-8"), "built-in demo"
+    else:
+        try:
+            text, source = Path(path).read_text(encoding="utf-8"), str(path)
+        except OSError as error:
+            raise FixtureError(f"{path}: cannot read the fixture file: {error.strerror}") from None
+    try:
+        document = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise FixtureError(f"{source}: not JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+    return from_document(document, source)
+
+
+def from_document(document: Any, source: str = "fixture") -> Fixture:
+    """Validate a parsed fixture document and build the :class:`Fixture`."""
+    problems = schemas.violations("fixtures", document)
+    if problems:
+        raise FixtureError(f"{source}: " + "; ".join(f"{p.pointer or '/'} {p.reason}" for p in problems))
+    erps = tuple(Erp(e["serviceProvider"], e["apiKey"], e.get("progression")) for e in document["erps"])
+    known = {erp.service_provider for erp in erps}
+    accounts = []
+    for index, data in enumerate(document["accounts"]):
+        if data["serviceProvider"] not in known:
+            raise FixtureError(f"{source}: /accounts/{index}/serviceProvider {data['serviceProvider']!r} "
+                               "is not one of the erps")
+        accounts.append(Account(
+            account=signing.normalize_account(data["account"]), integration_code=data["integrationCode"],
+            service_provider=data["serviceProvider"], currency=data["currency"], name=data.get("name", ""),
+            bic=data.get("bic", ""), owner=dict(data.get("owner", {})),
+            opening_balance=Decimal(str(data.get("openingBalance", 0))), progression=data.get("progression"),
+            history_days=int(data.get("historyDays", DEFAULT_HISTORY_DAYS)),
+            entries=tuple(data["entries"]) if "entries" in data else None))
+    numbers = [a.account for a in accounts]
+    duplicate = next((n for n in numbers if numbers.count(n) > 1), None)
+    if duplicate:
+        raise FixtureError(f"{source}: account {duplicate} is listed twice")
+    return Fixture(erps, tuple(accounts), dict(document.get("settings", {})), source, document)

@@ -1,0 +1,143 @@
+"""HTTP plumbing shared by the API and the control plane: JSON in, JSON out, JSON errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+from flask.json.provider import JSONProvider
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+log = logging.getLogger("mockbank")
+
+JSON_MIMETYPE = "application/json; charset=utf-8"
+
+
+class ApiError(Exception):
+    """An error answered as ``{"error", "message", "details"}`` with an HTTP status."""
+
+    def __init__(self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
+                 reason: str | None = None, **extra: Any):
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details or []
+        self.reason = reason
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        body.update(self.extra)
+        return body
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and "." not in str(value) else float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+class DecimalJSONProvider(JSONProvider):
+    """JSON with Decimal amounts written as numbers, keys in insertion order, UTF-8 text."""
+
+    mimetype = JSON_MIMETYPE
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        kwargs.setdefault("ensure_ascii", False)
+        kwargs.setdefault("default", _to_json)
+        return json.dumps(obj, **kwargs)
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        kwargs.setdefault("parse_float", Decimal)
+        return json.loads(s, **kwargs)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        obj = args[0] if len(args) == 1 else (args or kwargs)
+        return current_app.response_class(self.dumps(obj) + "\n", mimetype=self.mimetype)
+
+
+def dumps(value: Any) -> str:
+    """JSON text the way responses are written."""
+    return json.dumps(value, ensure_ascii=False, default=_to_json)
+
+
+def json_response(body: Any, status: int | str = 200) -> Response:
+    """A JSON response; ``status`` may carry a reason phrase, e.g. ``"401 Invalid Signature"``."""
+    response = current_app.response_class(dumps(body) + "\n", mimetype=JSON_MIMETYPE)
+    response.status = status if isinstance(status, str) else str(status)
+    return response
+
+
+def json_body() -> dict[str, Any]:
+    """The request body as a JSON object (numbers as Decimal), or ApiError 400 saying what is wrong."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise ApiError(400, "bad-request", "the request body is empty; send a JSON object")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ApiError(400, "bad-request", f"the request body is not UTF-8 (byte {error.start})") from None
+    try:
+        body = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise ApiError(400, "bad-request", f"the request body is not JSON: {error.msg} at line {error.lineno} "
+                                           f"column {error.colno}") from None
+    except RecursionError:
+        raise ApiError(400, "bad-request", "the request body is nested too deeply") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad-request", "the request body must be a JSON object",
+                       [{"pointer": "", "reason": "is not of type 'object'"}])
+    return body
+
+
+def query_dict() -> dict[str, Any]:
+    """The query string as a dict: a key given once maps to a string, a repeated key to a list."""
+    return {key: values[0] if len(values) == 1 else values for key, values in request.args.lists()}
+
+
+def schema_error(violations: list, what: str = "request") -> ApiError:
+    """ApiError 400 listing every violation with its JSON pointer."""
+    details = [{"pointer": v.pointer, "reason": v.reason} for v in violations]
+    summary = "; ".join(f"{d['pointer'] or '/'} {d['reason']}" for d in details[:5])
+    return ApiError(400, "bad-request", f"the {what} does not match its schema: {summary}", details)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Every error as JSON: no HTML page, no traceback."""
+
+    @app.errorhandler(ApiError)
+    def api_error(error: ApiError) -> Response:
+        status = f"{error.status} {error.reason}" if error.reason else error.status
+        return json_response(error.body(), status)
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound) -> Response:
+        routes = sorted({f"{','.join(sorted(r.methods - {'HEAD', 'OPTIONS'}))} {r.rule}"
+                         for r in app.url_map.iter_rules() if r.endpoint != "static"})
+        return json_response({"error": "not-found", "message": f"no route {request.path}", "routes": routes}, 404)
+
+    @app.errorhandler(MethodNotAllowed)
+    def method_not_allowed(error: MethodNotAllowed) -> Response:
+        allowed = sorted(set(error.valid_methods or []) - {"HEAD", "OPTIONS"})
+        response = json_response({"error": "method-not-allowed", "allowed": allowed,
+                                  "message": f"{request.method} is not allowed on {request.path}; "
+                                             f"use {' or '.join(allowed)}"}, 405)
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        code = {413: "payload-too-large"}.get(error.code, (error.name or "error").lower().replace(" ", "-"))
+        message = (f"the request body is larger than {app.config.get('MAX_CONTENT_LENGTH')} bytes"
+                   if error.code == 413 else error.description)
+        return json_response({"error": code, "message": message}, error.code or 500)
+
+    @app.errorhandler(Exception)
+    def internal_error(error: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return json_response({"error": "internal-error",
+                              "message": f"mockbank failed on this request ({type(error).__name__}); "
+                                         "this is a bug in mockbank, please report it"}, 500)
