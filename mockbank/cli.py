@@ -36,9 +36,76 @@ def build_parser() -> argparse.ArgumentParser:
         "Local emulator and contract-testing kit for the BankIntegration REST API."))
     parser.add_argument("--version", action="version", version=f"mockbank {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_serve(commands)
     _add_sign(commands)
     _add_explain(commands)
     return parser
+
+
+# --------------------------------------------------------------------------- serve
+
+
+def _add_serve(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("serve", help="run the emulator (the built-in demo bank by default)",
+                                 description="Run the BankIntegration emulator. Prints its base URL and the "
+                                             "demo credentials when it is ready.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    parser.add_argument("--fixtures", metavar="FILE", help="fixture file (default: the built-in demo bank)")
+    parser.add_argument("--db", default="mockbank.db", metavar="PATH",
+                        help="SQLite file holding the bank's state (default mockbank.db; ':memory:' for a "
+                             "throwaway bank)")
+    parser.add_argument("--reset", action="store_true", help="start from the fixtures even if --db holds a bank")
+    parser.add_argument("--clock", metavar="ISO8601", help="start the bank clock at this instant (UTC if no zone)")
+    parser.add_argument("--frozen-clock", action="store_true", help="stop the bank clock (move it via /_mock/clock)")
+    parser.add_argument("--max-clock-skew", default="900", metavar="SECONDS",
+                        help="allowed distance of the auth 'time' from the clock, or 'off' (default 900)")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="worker processes sharing the database file (POSIX; default 1)")
+    parser.add_argument("--threads", type=int, default=8, metavar="N", help="threads per worker (default 8)")
+    parser.add_argument("--progression", choices=("poll", "time", "manual"), default="poll",
+                        help="how payments move 1 -> 2 -> 4 -> 8: per status read (poll, default), per "
+                             "--step-seconds of bank time (time), or only via /_mock/progress (manual)")
+    parser.add_argument("--step-seconds", type=float, default=5.0, metavar="S",
+                        help="bank-clock seconds per status step in time mode (default 5)")
+    parser.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES",
+                        help="largest request body accepted (default 1 MiB; larger answers 413)")
+    parser.add_argument("--lenient-time", action="store_true",
+                        help="also accept the compact auth time formats yyyyMMddHHmmss and yyyyMMddTHHmmss")
+    parser.add_argument("--lenient-request-id", action="store_true",
+                        help="do not require auth requestId == body/query requestId (and hash id == requestId)")
+    parser.set_defaults(handler=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from mockbank import fixtures, server
+    from mockbank.bank import Settings
+
+    if args.max_clock_skew.strip().lower() == "off":
+        skew = None
+    else:
+        try:
+            skew = float(args.max_clock_skew)
+        except ValueError:
+            raise UsageError(f"--max-clock-skew: {args.max_clock_skew!r} is not a number of seconds or 'off'") from None
+    if args.clock:
+        _parse_time(args.clock)
+    if args.workers < 1 or args.threads < 1:
+        raise UsageError("--workers and --threads must be at least 1")
+    settings = Settings(progression=args.progression, step_seconds=args.step_seconds, max_clock_skew=skew,
+                        require_request_id_match=not args.lenient_request_id,
+                        lenient_time_formats=args.lenient_time, clock_start=args.clock,
+                        frozen_clock=args.frozen_clock)
+    options = server.ServeOptions(host=args.host, port=args.port, fixtures=args.fixtures, db=args.db,
+                                  workers=args.workers, threads=args.threads, max_body=args.max_body,
+                                  reset=args.reset)
+    try:
+        server.serve(options, settings)
+    except fixtures.FixtureError as error:
+        raise UsageError(str(error)) from None
+    except (OSError, ValueError) as error:
+        raise UsageError(str(error)) from None
+    return 0
 
 
 # --------------------------------------------------------------------------- shared options

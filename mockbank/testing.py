@@ -1,0 +1,155 @@
+"""A running emulator for tests: in this process on a free port, or a remote one by URL.
+
+    with Emulator() as bank:
+        client = bank.client()            # the reference client, signed for the first demo account
+        client.pay([...])
+        bank.advance_clock(3600)
+        assert bank.journal()[-1]["verdict"]["ok"]
+
+Everything but :meth:`Emulator.client` goes through the ``/_mock/*`` control plane, so the same
+calls work against ``mockbank serve`` started elsewhere (``Emulator.connect(url)``).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import requests
+
+from mockbank import fixtures, signing
+
+
+class Emulator:
+    """An emulator with its own in-memory bank, served on 127.0.0.1 at a free port."""
+
+    def __init__(self, fixture: str | None = None, *, db: str = ":memory:", progression: str = "poll",
+                 max_clock_skew: float | None = 900.0, clock: str | None = None, frozen_clock: bool = False,
+                 url: str | None = None, **settings: Any):
+        self._fixture_path = fixture
+        self._db = db
+        self._settings = dict(progression=progression, max_clock_skew=max_clock_skew, clock_start=clock,
+                              frozen_clock=frozen_clock, **settings)
+        self.url = url
+        self._server = None
+        self._thread: threading.Thread | None = None
+        self.bank = None
+        self.fixture = fixtures.load(fixture)
+        self.http = requests.Session()
+
+    @classmethod
+    def connect(cls, url: str, fixture: str | None = None) -> Emulator:
+        """A handle on an emulator that already runs at ``url`` (its fixture file for the credentials)."""
+        return cls(fixture, url=url.rstrip("/"))
+
+    # ------------------------------------------------------------------ life cycle
+
+    def start(self) -> Emulator:
+        if self.url is not None:
+            return self
+        from werkzeug.serving import make_server
+
+        from mockbank.app import create_app
+        from mockbank.bank import Bank, Settings
+        from mockbank.store import Store
+
+        self.bank = Bank(Store(self._db), self.fixture, Settings(**self._settings))
+        self.bank.ensure_seeded()
+        self._server = make_server("127.0.0.1", 0, create_app(self.bank), threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
+                                        name="mockbank-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join()
+            self.bank.store.close()
+            self._server = None
+        self.http.close()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ credentials and clients
+
+    @property
+    def credentials(self) -> list[signing.Credentials]:
+        """Signing credentials of every account of the fixture, in fixture order."""
+        return self.fixture.credentials()
+
+    def client(self, account: int | str = 0, **options: Any):
+        """The reference client for one account (index or account number)."""
+        from mockbank.client import BankIntegrationClient
+
+        creds = self.credentials
+        chosen = creds[account] if isinstance(account, int) else next(c for c in creds if c.account == account)
+        return BankIntegrationClient(self.url, chosen, **options)
+
+    # ------------------------------------------------------------------ control plane
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.http.request(method, f"{self.url}/_mock{path}", timeout=30, **kwargs)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} /_mock{path} answered {response.status_code}: {response.text}")
+        return response.json()
+
+    def reset(self) -> None:
+        """Back to the fixtures: no payments, empty journal, no faults, initial clock."""
+        self._call("POST", "/reset")
+
+    def journal(self, since: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        """The requests the emulator received, oldest first, each with its verdict."""
+        params = {"since": since, **({"limit": limit} if limit is not None else {})}
+        return self._call("GET", "/requests", params=params)
+
+    def clear_journal(self) -> None:
+        self._call("DELETE", "/requests")
+
+    def clock(self) -> dict[str, Any]:
+        return self._call("GET", "/clock")
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Move the bank clock forward (payments in time mode move on, days close)."""
+        return self._call("POST", "/clock", json={"advance": seconds})
+
+    def set_clock(self, now: str, frozen: bool | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"now": now}
+        if frozen is not None:
+            body["frozen"] = frozen
+        return self._call("POST", "/clock", json=body)
+
+    def inject_fault(self, **spec: Any) -> dict[str, Any]:
+        """Add a fault, e.g. ``inject_fault(path="/payment", status=503)`` or ``(delayMs=3000)``."""
+        return self._call("POST", "/faults", json=spec)
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/faults")
+
+    def progress(self, payment_id: str | None = None, status: int | None = None) -> list[dict[str, Any]]:
+        body: dict[str, Any] = {}
+        if payment_id is not None:
+            body["paymentId"] = payment_id
+        if status is not None:
+            body["status"] = status
+        return self._call("POST", "/progress", json=body)["payments"]
+
+    def payments(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/payments")
+
+    def set_progression(self, mode: str, account: str | None = None, step_seconds: float | None = None):
+        body: dict[str, Any] = {"mode": mode}
+        if account is not None:
+            body["account"] = account
+        if step_seconds is not None:
+            body["stepSeconds"] = step_seconds
+        return self._call("POST", "/progression", json=body)
+
+    def magic(self) -> dict[str, Any]:
+        return self._call("GET", "/magic")
