@@ -387,6 +387,7 @@ class BankIntegrationClient:
                  request_ids: Callable[[], str] | None = None) -> None:
         if not isinstance(credentials, signing.Credentials):
             raise TypeError("credentials must be a mockbank.signing.Credentials")
+        signing.parse_api_key(credentials.api_key)  # a malformed key fails here, not on the first call
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
         self.base_url = _checked_base_url(base_url)
@@ -437,7 +438,8 @@ class BankIntegrationClient:
                method: str = "POST") -> PaymentsResult:
         """``/status``: the state of the given payments (all of the account's when None).
 
-        POST sends ``{"requestId", "paymentIds": [...]}``; GET sends ``?requestId=&paymentIds=a,b``.
+        POST sends ``{"requestId", "paymentIds": [...]}`` (an empty list as ``[]``); GET sends
+        ``?requestId=&paymentIds=a,b`` (an empty list leaves the parameter out).
         """
         verb = _checked_method(method)
         ids = None if payment_ids is None else _checked_ids(payment_ids, "payment_ids")
@@ -1048,8 +1050,9 @@ def _statement_entry(value: Any, where: str) -> StatementEntry:
 
     def figure(key: str) -> Decimal:
         # Full entries keep amount/balance in "amounts", which wins over top-level keys.
-        source = amounts if amounts is not None and amounts.data.get(key) is not None else item
-        return source.required(key, _as_amount)
+        if amounts is None or (amounts.data.get(key) is None and item.data.get(key) is not None):
+            return item.required(key, _as_amount)
+        return amounts.required(key, _as_amount)
 
     return StatementEntry(
         id=item.required("id", _as_text),

@@ -8,10 +8,12 @@ Amounts are stored as integer minor units (cents) so sums are exact.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
+import tempfile
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -53,16 +55,21 @@ _STATE_TABLES = ("meta", "erps", "accounts", "entries", "fetched", "transfers", 
 TRANS_ID_BASE = 254_000_000
 
 
+def _temporary_database() -> str:
+    handle, path = tempfile.mkstemp(prefix="mockbank-", suffix=".db")
+    os.close(handle)
+    return path
+
+
 class Store:
     """The bank's database; safe to share between threads of a process."""
 
     def __init__(self, path: str = MEMORY):
         self.path = path
-        if path == MEMORY:
-            # One in-memory database shared by this process's threads, alive while the keeper is open.
-            self._target = f"file:mockbank-{uuid.uuid4().hex}?mode=memory&cache=shared"
-        else:
-            self._target = f"file:{path}"
+        # ":memory:" is a throwaway database: a temporary file removed on close. (SQLite's shared-cache
+        # in-memory databases lock whole tables and ignore busy_timeout, so concurrent requests would fail.)
+        self._throwaway = _temporary_database() if path == MEMORY else None
+        self._target = f"file:{self._throwaway or path}"
         self._local = threading.local()
         self._keeper = self._connect()
         self._keeper.executescript(_SCHEMA)
@@ -71,9 +78,8 @@ class Store:
         db = sqlite3.connect(self._target, uri=True, isolation_level=None, timeout=30, check_same_thread=False)
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA busy_timeout = 30000")
-        if self.path != MEMORY:
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = " + ("OFF" if self._throwaway else "NORMAL"))
         return db
 
     @property
@@ -108,12 +114,16 @@ class Store:
             self._local.depth = 0
 
     def close(self) -> None:
-        """Close this thread's connection and the keeper (the in-memory database then vanishes)."""
+        """Close this thread's connection and the keeper; a throwaway database is deleted."""
         db = getattr(self._local, "db", None)
         if db is not None:
             db.close()
             self._local.db = None
         self._keeper.close()
+        if self._throwaway:
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(self._throwaway + suffix)
 
     # ------------------------------------------------------------------ meta
 

@@ -1,0 +1,277 @@
+"""Faults, the journal, the clock, reset, 401 diagnoses, restart durability and concurrency."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import requests
+
+from conftest import BANK_TODAY
+from raw import get, post, signed_headers, transaction
+
+
+def status_body(request_id="REQ_F"):
+    return {"requestId": request_id}
+
+
+# --------------------------------------------------------------------------- faults
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_an_injected_status_hits_the_next_n_matching_requests(emulator, status):
+    emulator.inject_fault(path="/status", method="POST", status=status, count=2)
+    assert [post(emulator, "/status", status_body()).status_code for _ in range(3)] == [status, status, 200]
+    body = post(emulator, "/payment", {"requestId": "R", "transactions": [transaction("P", day=BANK_TODAY)]})
+    assert body.status_code == 200  # another path is not hit
+
+
+def test_a_fault_before_the_bank_loses_nothing_and_one_after_loses_only_the_answer(emulator):
+    pay = {"requestId": "R1", "transactions": [transaction("BEFORE", day=BANK_TODAY)]}
+    emulator.inject_fault(path="/payment", status=503)
+    assert post(emulator, "/payment", pay).status_code == 503
+    assert emulator.payments() == []
+    emulator.inject_fault(path="/payment", status=503, when="after")
+    pay = {"requestId": "R2", "transactions": [transaction("AFTER", day=BANK_TODAY)]}
+    assert post(emulator, "/payment", pay).status_code == 503
+    assert [p["paymentId"] for p in emulator.payments()] == ["AFTER"]
+    retry = post(emulator, "/payment", {**pay, "requestId": "R3"}).json()["answers"][0]
+    assert retry["status"] == 32 and retry["errors"][0]["code"] == "DUPL"
+
+
+def test_a_delay_holds_the_answer(emulator):
+    emulator.inject_fault(path="/status", delayMs=400)
+    started = time.perf_counter()
+    assert post(emulator, "/status", status_body()).status_code == 200
+    assert time.perf_counter() - started >= 0.4
+    emulator.inject_fault(path="/status", delayMs=2000)
+    with pytest.raises(requests.Timeout):
+        post(emulator, "/status", status_body(), timeout=0.3)
+
+
+def test_a_dropped_connection_has_no_answer_at_all(emulator):
+    emulator.inject_fault(path="/report/*", drop=True)
+    with pytest.raises(requests.ConnectionError):
+        get(emulator, "/report/account", {"requestId": "R"})
+    assert get(emulator, "/report/account", {"requestId": "R"}).status_code == 200
+    assert emulator.journal()[-2]["dropped"] is True
+
+
+def test_an_account_outage_lasts_until_cleared(emulator):
+    account = emulator.credentials[0].account
+    emulator.inject_fault(account=account, status=503, count=None)
+    assert all(post(emulator, "/status", status_body(), account=0).status_code == 503 for _ in range(5))
+    assert post(emulator, "/status", status_body(), account=1).status_code == 200
+    assert emulator.http.get(emulator.url + "/_mock/faults").json()[0]["remaining"] is None
+    emulator.clear_faults()
+    assert post(emulator, "/status", status_body(), account=0).status_code == 200
+
+
+@pytest.mark.parametrize("spec, pointer", [
+    ({"status": 418}, "/status"), ({"path": "/payment"}, ""), ({"status": 503, "count": 0}, "/count"),
+    ({"drop": True, "status": 503}, "/drop"), ({"delayMs": -1}, "/delayMs"), ({"status": 503, "colour": 1}, "/colour"),
+    ({"status": 503, "when": "later"}, "/when"),
+])
+def test_a_bad_fault_definition_is_refused_naming_the_field(emulator, spec, pointer):
+    response = emulator.http.post(emulator.url + "/_mock/faults", json=spec)
+    assert response.status_code == 400
+    assert response.json()["details"][0]["pointer"] == pointer
+
+
+# --------------------------------------------------------------------------- 401 and the journal
+
+
+def test_a_tampered_request_is_401_with_the_cause_and_journalled(emulator):
+    body = {"requestId": "REQ_X", "transactions": [transaction("PAY_X", "100.00", day=BANK_TODAY)]}
+    headers = signed_headers(emulator.credentials[0], "REQ_X", body["transactions"])
+    body["transactions"][0]["amount"] = "1000.00"
+    response = requests.post(emulator.url + "/payment", data=json.dumps(body), headers=headers, timeout=10)
+    assert response.status_code == 401 and response.reason == "Invalid Signature"
+    diagnosis = response.json()["diagnosis"]
+    assert diagnosis["cause"] == "signature-mismatch" and diagnosis["hashId"] == "PAY_X"
+    assert "#1000.00#" in diagnosis["expectedPayload"]
+    assert emulator.credentials[0].integration_code not in response.text
+    entry = emulator.journal()[-1]
+    assert entry["status"] == 401 and entry["verdict"]["cause"] == "signature-mismatch"
+    assert entry["headers"]["Authorization"] == headers["Authorization"]
+    assert entry["body"]["transactions"][0]["amount"] == "1000.00"
+    assert emulator.payments() == []
+
+
+def test_local_time_instead_of_utc_is_a_clock_skew_with_a_hint(emulator):
+    local = datetime.now(timezone.utc) + timedelta(hours=2)
+    response = get(emulator, "/status", {"requestId": "R"}, time=local)
+    assert response.status_code == 401
+    diagnosis = response.json()["diagnosis"]
+    assert diagnosis["cause"] == "clock-skew" and "local time instead of UTC" in diagnosis["hint"]
+
+
+def test_a_request_signed_with_the_bank_clock_time_passes(emulator):
+    bank_time = datetime.fromisoformat(f"{BANK_TODAY}T10:00:00+00:00")
+    assert get(emulator, "/status", {"requestId": "R"}, time=bank_time).status_code == 200
+
+
+@pytest.mark.parametrize("header, cause", [
+    (None, "malformed-header"), ("Basic !!!", "malformed-header"),
+    ("Basic " + base64.b64encode(b'{"serviceProvider":"X"}').decode(), "malformed-header"),
+])
+def test_missing_or_garbage_authorization_is_401_json(emulator, header, cause):
+    headers = {"Authorization": header} if header else {}
+    response = requests.get(emulator.url + "/status", params={"requestId": "R"}, headers=headers, timeout=10)
+    assert response.status_code == 401
+    assert response.json()["diagnosis"]["cause"] == cause
+
+
+def test_unknown_erp_and_account_are_named(emulator):
+    from mockbank import signing
+
+    stranger = signing.Credentials("NoSuchERP", "3f2504e0-4f89-41d3-9a0c-0305e82c3301", "12345678901234", "x")
+    response = requests.get(emulator.url + "/status", params={"requestId": "R"},
+                            headers=signed_headers(stranger, "R"), timeout=10)
+    assert response.json()["diagnosis"]["cause"] == "unknown-service-provider"
+    known_erp = emulator.credentials[0]
+    wrong_account = signing.Credentials(known_erp.service_provider, known_erp.api_key, "34090007716534", "x")
+    response = requests.get(emulator.url + "/status", params={"requestId": "R"},
+                            headers=signed_headers(wrong_account, "R"), timeout=10)
+    assert response.json()["diagnosis"]["cause"] == "unknown-account"  # that account belongs to OtherERP
+
+
+def test_journal_since_limit_and_clear(emulator):
+    for index in range(3):
+        post(emulator, "/status", status_body(f"R{index}"))
+    entries = emulator.journal()
+    assert [e["body"]["requestId"] for e in entries] == ["R0", "R1", "R2"]
+    assert all(e["verdict"] == {"ok": True} for e in entries)
+    assert [e["body"]["requestId"] for e in emulator.journal(since=entries[0]["id"], limit=1)] == ["R1"]
+    emulator.clear_journal()
+    assert emulator.journal() == []
+
+
+def test_clock_set_advance_freeze_and_reset(emulator):
+    assert emulator.clock()["today"] == BANK_TODAY and emulator.clock()["frozen"] is True
+    assert emulator.advance_clock(86400)["today"] == "2026-11-25"
+    assert emulator.set_clock("2027-01-04T09:00:00")["today"] == "2027-01-04"
+    unfrozen = emulator.http.post(emulator.url + "/_mock/clock", json={"frozen": False}).json()
+    assert unfrozen["frozen"] is False
+    bad = emulator.http.post(emulator.url + "/_mock/clock", json={"now": "tomorrow"})
+    assert bad.status_code == 400 and bad.json()["details"][0]["pointer"] == "/now"
+    emulator.reset()
+    assert emulator.clock()["now"].startswith(f"{BANK_TODAY}T10:00:00")
+
+
+def test_reset_forgets_payments_journal_and_faults(emulator):
+    post(emulator, "/payment", {"requestId": "R", "transactions": [transaction("P", day=BANK_TODAY)]})
+    emulator.inject_fault(path="/nothing", status=500)
+    emulator.reset()
+    assert emulator.payments() == [] and emulator.journal() == []
+    assert emulator.http.get(emulator.url + "/_mock/faults").json() == []
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+def test_concurrent_payments_are_neither_lost_nor_duplicated(emulator):
+    def send(index):
+        body = {"requestId": f"REQ_{index}", "transactions": [
+            transaction(f"PAY_{index}_{n}", day=BANK_TODAY) for n in range(3)]}
+        return post(emulator, "/payment", body).json()["answers"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(send, range(40)))
+    trans_ids = [answers[0]["transId"] for answers in results]
+    assert len(set(trans_ids)) == 40
+    assert all(len({a["transId"] for a in answers}) == 1 for answers in results)
+    stored = emulator.payments()
+    assert sorted(p["paymentId"] for p in stored) == sorted(f"PAY_{i}_{n}" for i in range(40) for n in range(3))
+
+
+# --------------------------------------------------------------------------- the real server
+
+
+def start_server(tmp_path, *args):
+    process = subprocess.Popen([sys.executable, "-c", "from mockbank.cli import main; raise SystemExit(main())",
+                                "serve", "--port", "0", "--db", str(tmp_path / "bank.db"), "--clock",
+                                f"{BANK_TODAY}T10:00:00", *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in process.stdout:
+        if line.startswith("mockbank listening on "):
+            return process, line.split()[-1]
+    raise AssertionError(f"the server did not start: {process.stderr.read()}")
+
+
+def stop_server(process):
+    process.send_signal(signal.SIGINT if os.name != "nt" else signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    process.stdout.close()
+    process.stderr.close()
+
+
+class Remote:
+    """Just enough of an Emulator handle for raw.post against a server started here."""
+
+    def __init__(self, url):
+        from mockbank import fixtures
+
+        self.url = url
+        self.credentials = fixtures.load().credentials()
+
+
+def test_a_restart_with_the_same_database_loses_nothing(tmp_path):
+    process, url = start_server(tmp_path)
+    try:
+        body = {"requestId": "R", "transactions": [transaction("KEEP", day=BANK_TODAY)]}
+        assert post(Remote(url), "/payment", body).status_code == 200
+        post(Remote(url), "/status", {"requestId": "S", "paymentIds": ["KEEP"]})
+    finally:
+        stop_server(process)
+    process, url = start_server(tmp_path)
+    try:
+        answer = post(Remote(url), "/status", {"requestId": "S2", "paymentIds": ["KEEP"]}).json()["answers"][0]
+        assert answer["status"] == 4  # it was 2, and this read moved it on
+        journal = requests.get(url + "/_mock/requests", timeout=10).json()
+        assert [e["path"] for e in journal] == ["/payment", "/status", "/status"]
+    finally:
+        stop_server(process)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="--workers needs fork")
+def test_several_worker_processes_serve_one_bank(tmp_path):
+    process, url = start_server(tmp_path, "--workers", "2", "--threads", "4")
+    try:
+        def send(index):
+            body = {"requestId": f"REQ_{index}", "transactions": [transaction(f"W{index}", day=BANK_TODAY)]}
+            return post(Remote(url), "/payment", body).json()["answers"][0]["transId"]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            trans_ids = list(pool.map(send, range(60)))
+        assert len(set(trans_ids)) == 60
+        listed = requests.get(url + "/_mock/payments", timeout=10).json()
+        assert sorted(p["paymentId"] for p in listed) == sorted(f"W{i}" for i in range(60))
+        requests.post(url + "/_mock/faults", json={"path": "/status", "status": 503, "count": 1}, timeout=10)
+        codes = [post(Remote(url), "/status", {"requestId": f"S{i}"}).status_code for i in range(4)]
+        assert sorted(codes) == [200, 200, 200, 503]  # one fault, shared by the workers
+    finally:
+        stop_server(process)
+
+
+def test_waitress_drops_the_connection_too(tmp_path):
+    process, url = start_server(tmp_path)
+    try:
+        requests.post(url + "/_mock/faults", json={"path": "/status", "drop": True}, timeout=10)
+        with pytest.raises(requests.ConnectionError):
+            post(Remote(url), "/status", {"requestId": "S"})
+        assert post(Remote(url), "/status", {"requestId": "S"}).status_code == 200
+    finally:
+        stop_server(process)
