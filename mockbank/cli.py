@@ -231,6 +231,8 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--header", metavar="VALUE", required=True,
                         help="the Authorization header value (with or without 'Basic'); '@FILE' reads a file")
     _add_credential_options(parser)
+    parser.add_argument("--fixtures", metavar="FILE",
+                        help="without credentials, look them up in this fixture file (default: the demo bank)")
     parser.add_argument("--body", metavar="FILE", help="the request body as JSON ('-' = stdin)")
     parser.add_argument("--query", metavar="QUERY", help="the query string of a GET, e.g. 'requestId=REQ_01'")
     parser.add_argument("--method", choices=("GET", "POST"), help="default: POST with --body, GET otherwise")
@@ -245,7 +247,7 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    credentials = _credentials(args)
+    lookup = _explain_credentials(args)
     header = Path(args.header[1:]).read_text(encoding="utf-8").strip() if args.header.startswith("@") else args.header
     body = _read_json(args.body, "--body") if args.body else None
     if body is not None and not isinstance(body, dict):
@@ -262,7 +264,7 @@ def run_explain(args: argparse.Namespace) -> int:
     else:
         out.append(("decoded auth object", json.dumps(_auth_json(auth), ensure_ascii=False, indent=2)))
         verdict = signing.verify(auth, method=method, path=path, query=query, body=body,
-                                 credentials=signing.StaticCredentials((credentials,)),
+                                 credentials=lookup,
                                  clock_now=signing.parse_auth_time(args.now, lenient=True) if args.now else None,
                                  max_clock_skew=args.max_clock_skew, lenient_time_formats=args.lenient_time)
     if args.json:
@@ -270,6 +272,19 @@ def run_explain(args: argparse.Namespace) -> int:
     else:
         print(render_explanation(f"{method} {path}", verdict, out))
     return 0 if verdict.ok else 1
+
+
+def _explain_credentials(args: argparse.Namespace) -> signing.CredentialLookup:
+    """The credentials given on the command line, or else every account of the fixture file."""
+    given = [args.credentials, args.service_provider, args.api_key, args.account, args.integration_code]
+    if any(given):
+        return signing.StaticCredentials((_credentials(args),))
+    from mockbank import fixtures
+
+    try:
+        return signing.StaticCredentials(tuple(fixtures.load(args.fixtures).credentials()))
+    except fixtures.FixtureError as error:
+        raise UsageError(str(error)) from None
 
 
 def render_explanation(request: str, verdict: signing.Verdict, preamble: list[tuple[str, str]] = ()) -> str:

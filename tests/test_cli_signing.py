@@ -111,3 +111,17 @@ def test_explain_accepts_a_valid_header_and_a_malformed_one(tmp_path, capsys):
     assert "signature valid" in capsys.readouterr().out
     assert main(["explain", "--header", "Basic !!", "--query", "requestId=REQ_0001", "--credentials", creds]) == 1
     assert "cause malformed-header" in capsys.readouterr().out
+
+
+def test_explain_finds_the_credentials_in_the_demo_bank(tmp_path, capsys):
+    from mockbank import fixtures, signing
+
+    demo = fixtures.load().credentials()[0]
+    signed = signing.sign(demo, "REQ_D", time=datetime(2026, 11, 24, 9, 30))
+    assert main(["explain", "--header", signed.header, "--query", "requestId=REQ_D"]) == 0
+    assert "signature valid" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exited:
+        main(["explain", "--header", signed.header, "--query", "requestId=REQ_D", "--fixtures",
+              str(tmp_path / "missing.json")])
+    assert exited.value.code == 2
+    assert "cannot read the fixture file" in capsys.readouterr().err
