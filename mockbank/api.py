@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from datetime import datetime, timezone
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
 
 from mockbank import bank as bank_module
 from mockbank import schemas, signing
-from mockbank.faults import DROP_HEADER
+from mockbank.faults import DROP_HEADER, reshape
 from mockbank.web import ApiError, json_body, json_response, query_dict, schema_error
 
 blueprint = Blueprint("api", __name__)
@@ -39,9 +41,12 @@ def before() -> Response | None:
 
 @blueprint.after_request
 def after(response: Response) -> Response:
+    g.response = response
     injected = _inject_fault("after") if any(f["when"] == "after" for f in g.faults) else None
     if injected is not None:
         response = injected
+    if g.verdict is None:
+        g.verdict = _verdict_for_the_journal()
     runtime().record(request, response, g.body, g.verdict, g.started)
     return response
 
@@ -62,7 +67,30 @@ def _inject_fault(when: str) -> Response | None:
         return json_response({"error": "server-error", "message": fault.message or
                               f"injected fault: the bank answers {fault.status} (mockbank fault {fault.id})"},
                              fault.status)
+    if fault.reshape and when == "after":
+        return _reshaped(fault.reshape)
     return None
+
+
+def _reshaped(how: str) -> Response | None:
+    response = g.response
+    if response.status_code != 200 or response.mimetype != "application/json":
+        return None
+    body = json.loads(response.get_data(as_text=True))
+    return json_response(reshape(body, how), response.status_code)
+
+
+def _verdict_for_the_journal() -> dict[str, Any] | None:
+    """The signature verdict of a request refused before its signature was checked (a fault, a 400).
+
+    Best effort: None when the header or the parameters cannot be read at all.
+    """
+    try:
+        auth = _parsed_header()
+        body = json_body() if request.method == "POST" else None
+    except (signing.MalformedHeader, ApiError, HTTPException):  # HTTPException: a body over the size limit (413)
+        return None
+    return verify(auth, None if body is not None else query_dict(), body).to_json()
 
 
 def _header_account() -> str | None:

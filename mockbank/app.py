@@ -8,11 +8,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 from flask import Flask, Request, Response
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from mockbank import api, control
 from mockbank.bank import Bank, BankError
 from mockbank.faults import DROP_HEADER, DropConnectionMiddleware, FaultPlan
-from mockbank.web import ApiError, DecimalJSONProvider, json_response, register_error_handlers
+from mockbank.web import ApiError, DecimalJSONProvider, json_response, loads_request_json, register_error_handlers
 
 DEFAULT_MAX_BODY = 1024 * 1024
 
@@ -42,13 +43,16 @@ class Runtime:
 
 
 def _raw_body(request: Request) -> Any:
-    raw = request.get_data(cache=True)
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:  # already answered 413; the journal notes the size only
+        return f"({request.content_length} bytes, over the size limit: not read)"
     if not raw:
         return None
     text = raw.decode("utf-8", "replace")
     try:
-        return json.loads(text)
-    except ValueError:
+        return loads_request_json(text)
+    except ValueError:  # not JSON the journal can store and serve (NaN, lone surrogates, deep nesting, ...)
         return text
 
 
@@ -61,8 +65,10 @@ def _parsed(response: Response) -> Any:
 
 def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY) -> Flask:
     """The emulator app over ``bank`` (seeded by the caller)."""
-    app = Flask("mockbank")
+    app = Flask("mockbank", static_folder=None)  # no /static/<path> route: every answer is mockbank's JSON
     app.config["MAX_CONTENT_LENGTH"] = max_body
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False  # OPTIONS answers a JSON 405, not an empty HTML 200
+    app.url_map.merge_slashes = False  # "/_mock//health" answers a JSON 404, not an HTML 308 redirect
     app.json = DecimalJSONProvider(app)
     app.extensions["mockbank"] = Runtime(bank)
     app.register_blueprint(api.blueprint)

@@ -32,6 +32,8 @@ EXCHANGE_RATES = {"DKK": Decimal("1"), "EUR": Decimal("7.4604"), "USD": Decimal(
                   "SEK": Decimal("0.6410"), "NOK": Decimal("0.6380"), "CHF": Decimal("7.8120"),
                   "PLN": Decimal("1.7290")}
 CENT = Decimal("0.01")
+#: Amounts from here on are refused (AM02): in cents, converted, they would no longer fit the store's integers.
+MAX_AMOUNT = Decimal("1E+15")
 
 _IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}")
 _FIK = re.compile(r"\+(01|04|15|71|73|75)<([0-9]{0,19})\+([0-9]{8})<")
@@ -247,7 +249,11 @@ class Bank:
                 reason = bankdays.holiday_name(moved) or moved.strftime("%A")
                 return None, [{"code": "DT01", "text": f"paymentDate {text} is not a bank day ({reason}); send "
                                                        "moveToNextBankDate to have it moved", "field": "paymentDate"}]
-            moved = bankdays.next_bank_day(moved)
+            try:
+                moved = bankdays.next_bank_day(moved)
+            except OverflowError:  # 9999-12-31
+                return None, [{"code": "DT01", "text": f"paymentDate {text} has no bank day after it in the calendar",
+                               "field": "paymentDate"}]
         return moved, []
 
     def _check_transaction(self, transaction: dict[str, Any], amount: Decimal | None) -> list[dict[str, str]]:
@@ -255,6 +261,9 @@ class Bank:
         if amount is None or amount <= 0:
             errors.append({"code": "AM01" if amount == 0 else "AM12", "field": "amount",
                            "text": f"amount {transaction.get('amount')!s} must be a positive number"})
+        elif amount >= MAX_AMOUNT:
+            errors.append({"code": "AM02", "field": "amount",
+                           "text": f"amount {transaction.get('amount')!s} is too large (the limit is {MAX_AMOUNT:f})"})
         if transaction.get("currency") not in EXCHANGE_RATES:
             errors.append({"code": "AM03", "field": "currency",
                            "text": f"currency {transaction.get('currency')!r} is not supported "
@@ -270,7 +279,8 @@ class Bank:
         stamp = now.isoformat()
         data = {
             "requestId": request_id, "transaction": _json_safe(transaction), "outcome": outcome.to_json(),
-            "amount": str(amount.quantize(CENT, ROUND_HALF_UP)) if amount is not None else None,
+            "amount": str(amount.quantize(CENT, ROUND_HALF_UP)) if amount is not None and -MAX_AMOUNT < amount < MAX_AMOUNT
+            else None,
             "currency": transaction.get("currency"), "paymentDate": payment_date.isoformat() if payment_date else None,
             "errors": outcome.errors.get(outcome.path[0], []), "warnings": outcome.warnings.get(outcome.path[0], []),
             "history": [{"status": outcome.path[0], "time": stamp}], "created": stamp, "bookedSeq": None,

@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve(commands)
     _add_sign(commands)
     _add_explain(commands)
+    _add_certify(commands)
     return parser
 
 
@@ -326,3 +327,75 @@ def _auth_json(auth: signing.AuthObject) -> dict[str, Any]:
         data["user"] = auth.user
     data["hash"] = [{"id": entry.id, "hash": entry.hash} for entry in auth.hashes]
     return data
+
+
+# --------------------------------------------------------------------------- certify
+
+
+def _add_certify(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("certify", help="certify a client through its adapter against the emulator",
+                                 description=(
+        "Run the test plans against a client wrapped in an adapter (see the README's adapter protocol): "
+        "signing, payments, status, statement, balance, cancel, errors, robustness. Writes a JUnit XML and "
+        "an HTML report. Exit status 0 only when every check passed."))
+    parser.add_argument("--adapter", required=True, metavar="COMMAND",
+                        help='the adapter command, e.g. "python -m mockbank.adapters.reference"')
+    parser.add_argument("--url", help="certify against an emulator already running there (default: start one)")
+    parser.add_argument("--fixtures", metavar="FILE", help="the fixture file of that emulator (default: the demo bank)")
+    parser.add_argument("--examples", type=int, default=25, metavar="N", help="examples per property (default 25)")
+    parser.add_argument("--seed", type=int, help="replay the examples of an earlier run (its seed is printed)")
+    parser.add_argument("--plans", metavar="PLAN,...", help="only these plans (default: all)")
+    parser.add_argument("--timeout-ms", type=int, default=5000, metavar="MS",
+                        help="the HTTP timeout the adapter is asked to use (default 5000)")
+    parser.add_argument("--report", default="mockbank-report", metavar="DIR",
+                        help="where to write junit.xml, report.html and report.json (default mockbank-report)")
+    parser.set_defaults(handler=run_certify)
+
+
+def run_certify(args: argparse.Namespace) -> int:
+    from mockbank.contract_tests import plans as plan_registry
+    from mockbank.contract_tests.report import write_reports
+    from mockbank.contract_tests.runner import PASSED, certify
+
+    chosen = [name.strip() for name in args.plans.split(",") if name.strip()] if args.plans else None
+    try:
+        plan_registry.checks(chosen)
+    except ValueError as error:
+        raise UsageError(f"--plans: {error}") from None
+    if args.examples < 1 or args.timeout_ms < 100:
+        raise UsageError("--examples must be at least 1 and --timeout-ms at least 100")
+    report = certify(args.adapter, url=args.url, fixtures=args.fixtures, examples=args.examples, seed=args.seed,
+                     plans=chosen, timeout_ms=args.timeout_ms, progress=_progress_bar(sys.stderr))
+    paths = write_reports(report, args.report)
+    failed = [result for result in report.results if result.status != PASSED]
+    for plan, results in report.plans().items():
+        good = sum(result.status == PASSED for result in results)
+        print(f"{'ok  ' if good == len(results) else 'FAIL'} {plan:<11} {good}/{len(results)} checks passed")
+    for result in failed:
+        print(f"  {result.status.upper()} {result.id}: {result.message}")
+    verdict = "PASSED" if report.passed else "FAILED"
+    print(f"certification {verdict}: {len(report.results) - len(failed)}/{len(report.results)} checks in "
+          f"{report.seconds:.1f} s, seed {report.seed}")
+    if failed:
+        print(f'replay: mockbank certify --adapter "{args.adapter}" --seed {report.seed} --examples {args.examples}'
+              + (f" --plans {','.join(chosen)}" if chosen else ""))
+    print(f"report: {paths['html']}  (JUnit: {paths['junit']})")
+    return 0 if report.passed else 1
+
+
+def _progress_bar(stream):
+    """A one-line progress bar on a terminal, a line per check otherwise."""
+    width = 30
+
+    def show(done: int, total: int, result) -> None:
+        mark = "ok" if result.status == "passed" else result.status.upper()
+        if stream.isatty():
+            filled = done * width // total
+            stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {mark:<6} {result.id:<45.45}")
+            if done == total:
+                stream.write("\n")
+        else:
+            stream.write(f"[{done}/{total}] {mark:<6} {result.id} ({result.seconds:.1f} s)\n")
+        stream.flush()
+
+    return show

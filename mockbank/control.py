@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +14,11 @@ from mockbank.faults import FaultError
 from mockbank.web import ApiError, json_body, json_response
 
 blueprint = Blueprint("control", __name__, url_prefix="/_mock")
+
+#: SQLite's largest integer: ?since= and ?limit= beyond it mean "no bound" all the same.
+_MAX_INT = 2**63 - 1
+#: The bank clock stays within these years: near the ends of the calendar, dates cannot be computed on.
+CLOCK_RANGE = (datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc))
 
 
 def runtime():
@@ -30,10 +37,11 @@ def _int_arg(name: str, default: int | None) -> int | None:
     value = request.args.get(name)
     if value is None:
         return default
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # isdigit alone lets '²' through, which int() refuses
         raise ApiError(400, "bad-request", f"?{name} must be a non-negative integer, not {value!r}",
                        [{"pointer": f"/{name}", "reason": "is not a non-negative integer"}])
-    return int(value)
+    digits = value.lstrip("0") or "0"
+    return min(int(digits), _MAX_INT) if len(digits) <= 19 else _MAX_INT  # SQLite's integers end at 2**63-1
 
 
 @blueprint.get("/health")
@@ -74,7 +82,14 @@ def set_clock() -> Response:
         if not _is_number(body["advance"]):
             raise ApiError(400, "bad-request", "advance must be a number of seconds",
                            [{"pointer": "/advance", "reason": "is not a number"}])
-        state = state.advance(float(body["advance"]))
+        try:
+            state = state.advance(float(body["advance"]))
+        except OverflowError:  # beyond what a datetime can hold
+            state = None
+    if state is None or not CLOCK_RANGE[0] <= state.now() < CLOCK_RANGE[1]:
+        raise ApiError(400, "bad-request", "the bank clock must stay from 1900-01-01 to before 9000-01-01 (UTC)",
+                       [{"pointer": "/advance" if "advance" in body else "/now",
+                         "reason": "moves the bank clock outside 1900-01-01 to 9000-01-01"}])
     runtime().bank.set_clock(state)
     return json_response(state.describe())
 
@@ -118,10 +133,12 @@ def magic_values() -> Response:
 def progress() -> Response:
     body = _body()
     payment_id, status, account = body.get("paymentId"), body.get("status"), body.get("account")
-    if payment_id is not None and not isinstance(payment_id, str):
-        raise ApiError(400, "bad-request", "paymentId must be a string", [{"pointer": "/paymentId",
-                                                                           "reason": "is not a string"}])
-    if status is not None and (payment_id is None or status not in magic.STATUS_NAMES or status == magic.NOT_FOUND):
+    for name, value in (("paymentId", payment_id), ("account", account)):
+        if value is not None and not isinstance(value, str):
+            raise ApiError(400, "bad-request", f"{name} must be a string", [{"pointer": f"/{name}",
+                                                                             "reason": "is not a string"}])
+    if status is not None and (payment_id is None or not isinstance(status, int) or isinstance(status, bool)
+                               or status not in magic.STATUS_NAMES or status == magic.NOT_FOUND):
         raise ApiError(400, "bad-request", "status needs a paymentId and must be a payment status other than 64",
                        [{"pointer": "/status", "reason": "is not a status a payment can be moved to"}])
     return json_response({"payments": runtime().bank.progress(payment_id, status, account)})
@@ -141,8 +158,15 @@ def get_progression() -> Response:
 def set_progression() -> Response:
     body = json_body()
     step = body.get("stepSeconds")
-    if step is not None and (not _is_number(step) or step <= 0):
+    for name in ("mode", "account"):
+        if body.get(name) is not None and not isinstance(body[name], str):
+            raise ApiError(400, "bad-request", f"{name} must be a string", [{"pointer": f"/{name}",
+                                                                             "reason": "is not a string"}])
+    try:
+        seconds = float(step) if _is_number(step) else None
+    except OverflowError:  # an integer too large for a float
+        seconds = None
+    if step is not None and (seconds is None or not math.isfinite(seconds) or seconds <= 0):
         raise ApiError(400, "bad-request", "stepSeconds must be a positive number",
                        [{"pointer": "/stepSeconds", "reason": "is not a positive number"}])
-    return json_response(runtime().bank.set_progression(body.get("mode"), body.get("account"),
-                                                        float(step) if step is not None else None))
+    return json_response(runtime().bank.set_progression(body.get("mode"), body.get("account"), seconds))

@@ -274,8 +274,8 @@ def _single_moves() -> Iterator[tuple[str, ...]]:
 def _amount_variants(item: SignedItem, amount: str) -> list[Variant]:
     raw = item.transaction.get("amount")
     value = to_decimal(raw)
-    if value is None:
-        return []
+    if value is None or value.adjusted() > 100 or value.as_tuple().exponent < -100:
+        return []  # not a real amount; writing it out in full could take gigabytes (1E+999999999)
     two = f"{value:.2f}"
     whole, _, cents = two.partition(".")
     grouped = f"{int(whole):,}" if whole.lstrip("-").isdigit() else whole

@@ -18,7 +18,11 @@ from mockbank.store import Store
 
 INJECTABLE_STATUSES = (500, 502, 503, 504)
 DROP_HEADER = "X-Mockbank-Drop-Connection"
-_KEYS = {"path", "method", "account", "status", "count", "delayMs", "drop", "when", "message"}
+MAX_COUNT = 1_000_000_000
+_KEYS = {"path", "method", "account", "status", "count", "delayMs", "drop", "when", "message", "reshape"}
+#: Answers a robust client must cope with: unknown fields, empty or null ``answers``, whole amounts as integers.
+RESHAPES = ("unknown-fields", "empty-answers", "null-answers", "integer-amounts")
+UNKNOWN_FIELDS = {"futureField": "a field this client does not know", "futureObject": {"version": 2, "flags": []}}
 
 
 class FaultError(ValueError):
@@ -40,6 +44,7 @@ class Fault:
     drop: bool
     when: str
     message: str | None
+    reshape: str | None = None
 
     def matches(self, method: str, path: str, account: str | None, when: str) -> bool:
         return (self.when == when and fnmatch.fnmatchcase(path, self.path)
@@ -57,7 +62,12 @@ def parse(spec: Any) -> tuple[dict[str, Any], int | None]:
     clean: dict[str, Any] = {"path": spec.get("path", "*"), "method": spec.get("method"),
                              "account": spec.get("account"), "status": spec.get("status"),
                              "delayMs": spec.get("delayMs", 0), "drop": spec.get("drop", False),
-                             "when": spec.get("when", "before"), "message": spec.get("message")}
+                             "when": spec.get("when", "before"), "message": spec.get("message"),
+                             "reshape": spec.get("reshape")}
+    if clean["reshape"] is not None:
+        if clean["reshape"] not in RESHAPES:
+            raise FaultError("/reshape", f"must be one of {', '.join(RESHAPES)}")
+        clean["when"] = "after"  # a reshaped answer is the bank's real answer, changed
     if not isinstance(clean["path"], str) or not clean["path"].startswith(("/", "*")):
         raise FaultError("/path", "must be a path or glob such as /payment or /report/*")
     if clean["method"] is not None:
@@ -66,21 +76,23 @@ def parse(spec: Any) -> tuple[dict[str, Any], int | None]:
         clean["method"] = clean["method"].upper()
     if clean["account"] is not None and not isinstance(clean["account"], str):
         raise FaultError("/account", "must be a string")
-    if clean["status"] is not None and clean["status"] not in INJECTABLE_STATUSES:
+    if clean["status"] is not None and (type(clean["status"]) is not int or clean["status"] not in INJECTABLE_STATUSES):
         raise FaultError("/status", f"must be one of {', '.join(map(str, INJECTABLE_STATUSES))}")
     if not isinstance(clean["delayMs"], int) or isinstance(clean["delayMs"], bool) or not 0 <= clean["delayMs"] <= 600_000:
         raise FaultError("/delayMs", "must be an integer from 0 to 600000")
+    if clean["message"] is not None and not isinstance(clean["message"], str):
+        raise FaultError("/message", "must be a string")
     if not isinstance(clean["drop"], bool):
         raise FaultError("/drop", "must be true or false")
     if clean["when"] not in ("before", "after"):
         raise FaultError("/when", "must be 'before' (the bank never sees the request) or 'after' (the answer is lost)")
-    if clean["status"] is None and not clean["drop"] and not clean["delayMs"]:
-        raise FaultError("", "needs at least one of status, delayMs or drop")
+    if clean["status"] is None and not clean["drop"] and not clean["delayMs"] and clean["reshape"] is None:
+        raise FaultError("", "needs at least one of status, delayMs, drop or reshape")
     if clean["status"] is not None and clean["drop"]:
         raise FaultError("/drop", "cannot be combined with status: a dropped connection has no status")
     count = spec.get("count", 1)
-    if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 1):
-        raise FaultError("/count", "must be a positive integer, or null for every matching request")
+    if count is not None and (not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_COUNT):
+        raise FaultError("/count", f"must be a positive integer up to {MAX_COUNT}, or null for every matching request")
     return clean, count
 
 
@@ -111,7 +123,33 @@ class FaultPlan:
     def _faults(self) -> Iterable[Fault]:
         for row in self.store.faults():
             yield Fault(row["id"], row["path"], row["method"], row["account"], row["status"], row["delayMs"],
-                        row["drop"], row["when"], row.get("message"))
+                        row["drop"], row["when"], row.get("message"), row.get("reshape"))
+
+
+def reshape(body: Any, how: str) -> Any:
+    """An answer changed the way a robust client must cope with (see :data:`RESHAPES`)."""
+    if not isinstance(body, dict):
+        return body
+    if how in ("empty-answers", "null-answers") and "answers" in body:
+        return {**body, "answers": [] if how == "empty-answers" else None}
+    if how == "unknown-fields":
+        def extended(item: Any) -> Any:
+            return {**item, **UNKNOWN_FIELDS} if isinstance(item, dict) else item
+        return {**extended(body), **{key: [extended(item) for item in value]
+                                     for key, value in body.items() if isinstance(value, list)}}
+    if how == "integer-amounts":
+        return _whole_amounts(body)
+    return body
+
+
+def _whole_amounts(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: int(item) if key in ("amount", "balance") and isinstance(item, (int, float))
+                and not isinstance(item, bool) and float(item).is_integer() else _whole_amounts(item)
+                for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_amounts(item) for item in value]
+    return value
 
 
 class DropConnectionMiddleware:

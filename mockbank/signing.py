@@ -151,23 +151,29 @@ def format_amount(amount: Any, rounding: str = CANONICAL_ROUNDING) -> str:
     value = to_decimal(amount)
     if value is None:
         return "" if amount is None else str(amount)
-    if rounding == "half-up":
-        rounded = value.quantize(CENT, rounding=ROUND_HALF_UP)
-    elif rounding == "half-even":
-        rounded = value.quantize(CENT, rounding=ROUND_HALF_EVEN)
-    elif rounding == "truncate":
-        rounded = value.quantize(CENT, rounding=ROUND_DOWN)
-    elif rounding == "float":
-        return "%.2f" % float(value)
-    else:
-        raise ValueError(f"unknown rounding {rounding!r}; use one of {', '.join(ROUNDINGS)}")
+    try:
+        if rounding == "half-up":
+            rounded = value.quantize(CENT, rounding=ROUND_HALF_UP)
+        elif rounding == "half-even":
+            rounded = value.quantize(CENT, rounding=ROUND_HALF_EVEN)
+        elif rounding == "truncate":
+            rounded = value.quantize(CENT, rounding=ROUND_DOWN)
+        elif rounding == "float":
+            return "%.2f" % float(value)
+        else:
+            raise ValueError(f"unknown rounding {rounding!r}; use one of {', '.join(ROUNDINGS)}")
+    except InvalidOperation:  # too many digits to write with two decimals (over 10**26): used as text
+        return str(amount)
     return f"{rounded:f}"
 
 
 def has_extra_decimals(amount: Any) -> bool:
     """True when the amount carries significant digits beyond the second decimal."""
     value = to_decimal(amount)
-    return value is not None and value != value.quantize(CENT, rounding=ROUND_DOWN)
+    try:
+        return value is not None and value != value.quantize(CENT, rounding=ROUND_DOWN)
+    except InvalidOperation:  # too many digits to round at all
+        return False
 
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -409,6 +415,9 @@ def parse_authorization(value: str | None) -> AuthObject:
         raise MalformedHeader(
             f"the decoded header is not JSON: {error.msg} at line {error.lineno} column {error.colno}",
             "Authorization") from None
+    except (ValueError, RecursionError) as error:  # an integer over Python's digit limit; deep nesting
+        reason = "it is nested too deeply" if isinstance(error, RecursionError) else str(error)
+        raise MalformedHeader(f"the decoded header is not usable JSON: {reason}", "Authorization") from None
     if not isinstance(data, dict):
         raise MalformedHeader(f"the auth object must be a JSON object, not {_json_type(data)}",
                               "Authorization")
@@ -418,10 +427,12 @@ def parse_authorization(value: str | None) -> AuthObject:
             raise MalformedHeader(f"the auth object has no {name!r}", name)
         if not isinstance(data[name], str) or not data[name].strip():
             raise MalformedHeader(f"{name!r} must be a non-empty string, not {_json_type(data[name])}", name)
-        values[attribute] = data[name]
+        values[attribute] = _unicode(data[name], name)
     user = data.get("user")
     if user is not None and not isinstance(user, str):
         raise MalformedHeader(f"'user' must be a string, not {_json_type(user)}", "user")
+    if user is not None:
+        _unicode(user, "user")
     return AuthObject(hashes=_parse_hashes(data), user=user, scheme=scheme, **values)
 
 
@@ -456,8 +467,18 @@ def _parse_hashes(data: Mapping[str, Any]) -> tuple[HashEntry, ...]:
             if not isinstance(item.get(name), str):
                 raise MalformedHeader(f"{where}.{name} must be a string, not {_json_type(item.get(name))}",
                                       f"{where}.{name}")
-        entries.append(HashEntry(item["id"], item["hash"]))
+        entries.append(HashEntry(_unicode(item["id"], f"{where}.id"), _unicode(item["hash"], f"{where}.hash")))
     return tuple(entries)
+
+
+def _unicode(text: str, where: str) -> str:
+    """``text`` if it is valid Unicode; MalformedHeader if it holds a lone surrogate (a stray ``\\ud800`` escape)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise MalformedHeader(f"{where!r} holds a lone surrogate escape (\\ud800-\\udfff), which is not Unicode "
+                              "text", where) from None
+    return text
 
 
 def _json_type(value: Any) -> str:
@@ -499,7 +520,7 @@ def parse_auth_time(text: str, *, lenient: bool = False) -> datetime:
         if compact:
             moment = datetime.strptime(compact["date"] + compact["time"], NOW_FORMAT)
             return moment.replace(tzinfo=timezone.utc)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an offset moving it outside years 1-9999
         raise ValueError(f"time {text[:40]!r} is not a real date and time") from None
     raise ValueError(
         f"time {text[:40]!r} is not in the expected format yyyy-MM-ddTHH:mm:ss (UTC, e.g. 2025-01-07T12:00:00)")

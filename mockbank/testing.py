@@ -16,8 +16,16 @@ import threading
 from typing import Any
 
 import requests
+from werkzeug.serving import WSGIRequestHandler
 
 from mockbank import fixtures, signing
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """werkzeug's request handler without its access log (the journal has every request)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
 
 
 class Emulator:
@@ -55,7 +63,8 @@ class Emulator:
 
         self.bank = Bank(Store(self._db), self.fixture, Settings(**self._settings))
         self.bank.ensure_seeded()
-        self._server = make_server("127.0.0.1", 0, create_app(self.bank), threaded=True)
+        self._server = make_server("127.0.0.1", 0, create_app(self.bank), threaded=True,
+                                   request_handler=_QuietHandler)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
                                         name="mockbank-emulator", daemon=True)

@@ -71,6 +71,44 @@ def json_response(body: Any, status: int | str = 200) -> Response:
     return response
 
 
+#: How deep a request body may nest arrays and objects (deeper ones are answered 400, not parsed further).
+MAX_DEPTH = 64
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def loads_request_json(text: str) -> Any:
+    """Parse request JSON (numbers with a fraction or exponent as Decimal) that can be stored and echoed.
+
+    ValueError saying what is wrong for text that is not JSON, and also for what Python's parser lets
+    through but JSON (RFC 8259) or UTF-8 does not: NaN/Infinity, lone surrogate escapes (\\ud800), nesting
+    deeper than :data:`MAX_DEPTH`, integers over Python's digit limit.
+    """
+    try:
+        value = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{error.msg} at line {error.lineno} column {error.colno}") from None
+    except RecursionError:
+        raise ValueError(f"it is nested deeper than {MAX_DEPTH} levels") from None
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (dict, list)):
+            if depth > MAX_DEPTH:
+                raise ValueError(f"it is nested deeper than {MAX_DEPTH} levels")
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("a string holds a lone surrogate escape (\\ud800-\\udfff), which is not "
+                                 "Unicode text") from None
+    return value
+
+
 def json_body() -> dict[str, Any]:
     """The request body as a JSON object (numbers as Decimal), or ApiError 400 saying what is wrong."""
     raw = request.get_data(cache=True)
@@ -81,12 +119,9 @@ def json_body() -> dict[str, Any]:
     except UnicodeDecodeError as error:
         raise ApiError(400, "bad-request", f"the request body is not UTF-8 (byte {error.start})") from None
     try:
-        body = json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as error:
-        raise ApiError(400, "bad-request", f"the request body is not JSON: {error.msg} at line {error.lineno} "
-                                           f"column {error.colno}") from None
-    except RecursionError:
-        raise ApiError(400, "bad-request", "the request body is nested too deeply") from None
+        body = loads_request_json(text)
+    except ValueError as error:
+        raise ApiError(400, "bad-request", f"the request body is not JSON: {error}") from None
     if not isinstance(body, dict):
         raise ApiError(400, "bad-request", "the request body must be a JSON object",
                        [{"pointer": "", "reason": "is not of type 'object'"}])

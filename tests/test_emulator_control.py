@@ -275,3 +275,20 @@ def test_waitress_drops_the_connection_too(tmp_path):
         assert post(Remote(url), "/status", {"requestId": "S"}).status_code == 200
     finally:
         stop_server(process)
+
+
+@pytest.mark.parametrize("how", ["unknown-fields", "empty-answers", "null-answers", "integer-amounts"])
+def test_reshaped_answers_test_a_clients_robustness(emulator, how):
+    post(emulator, "/payment", {"requestId": "R", "transactions": [transaction("P", "100.00", day=BANK_TODAY)]})
+    emulator.inject_fault(path="/status", reshape=how)
+    body = post(emulator, "/status", {"requestId": "S"}).json()
+    plain = post(emulator, "/status", {"requestId": "S"}).json()
+    assert "futureField" not in plain and plain["answers"][0]["info"]["instructed"]["amount"] == 100.0
+    if how == "unknown-fields":
+        assert body["futureField"] and body["answers"][0]["futureObject"] == {"version": 2, "flags": []}
+    elif how == "integer-amounts":
+        amount = body["answers"][0]["info"]["instructed"]["amount"]
+        assert amount == 100 and isinstance(amount, int)
+    else:
+        assert body["answers"] == ([] if how == "empty-answers" else None)
+    assert emulator.journal()[-2]["response"] == body  # the journal holds what the client received

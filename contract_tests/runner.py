@@ -1,0 +1,136 @@
+"""Run the test plans against an adapter and collect a :class:`Report`."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from hypothesis.errors import HypothesisException
+
+from mockbank.contract_tests import plans as plan_registry
+from mockbank.contract_tests import strategies
+from mockbank.contract_tests.adapter import AdapterProcess
+from mockbank.contract_tests.session import CheckFailed, Session
+from mockbank.testing import Emulator
+
+PASSED, FAILED, ERROR = "passed", "failed", "error"
+
+
+@dataclass
+class CheckResult:
+    """The verdict of one check, with the evidence of a failure."""
+
+    id: str
+    plan: str
+    name: str
+    description: str
+    status: str
+    seconds: float
+    message: str = ""
+    example: Any = None
+    exchanges: list[dict[str, Any]] = field(default_factory=list)
+    diagnosis: dict[str, Any] | None = None
+    expected: Any = None
+    reported: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Report:
+    """Everything ``certify`` found: one result per check."""
+
+    adapter: str
+    url: str
+    seed: int
+    examples: int
+    started: str
+    seconds: float = 0.0
+    results: list[CheckResult] = field(default_factory=list)
+    adapter_starts: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.results) and all(result.status == PASSED for result in self.results)
+
+    def plans(self) -> dict[str, list[CheckResult]]:
+        grouped: dict[str, list[CheckResult]] = {}
+        for result in self.results:
+            grouped.setdefault(result.plan, []).append(result)
+        return grouped
+
+    def to_json(self) -> dict[str, Any]:
+        return {"adapter": self.adapter, "url": self.url, "seed": self.seed, "examples": self.examples,
+                "started": self.started, "seconds": round(self.seconds, 3), "passed": self.passed,
+                "adapterStarts": self.adapter_starts, "results": [result.to_json() for result in self.results]}
+
+
+class CertifySession(Session):
+    """A session that also puts the bank on the kit's frozen clock and on poll progression after each reset."""
+
+    def reset(self) -> None:
+        super().reset()
+        self.emulator.set_clock(strategies.BANK_NOW, frozen=True)
+        self.emulator.set_progression("poll")
+
+
+def certify(adapter: str, *, url: str | None = None, fixtures: str | None = None, examples: int = 25,
+            seed: int | None = None, plans: list[str] | None = None, timeout_ms: int = 5000,
+            progress: Callable[[int, int, CheckResult], None] | None = None) -> Report:
+    """Run the plans (all by default) against the adapter command; the emulator is started here unless ``url``."""
+    chosen = plan_registry.checks(plans)
+    seed = random.randrange(2 ** 32) if seed is None else seed
+    emulator = Emulator.connect(url, fixtures) if url else Emulator(fixtures, clock=strategies.BANK_NOW,
+                                                                     frozen_clock=True)
+    started = time.perf_counter()
+    report = Report(adapter, "", seed, examples, datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    with emulator, AdapterProcess(adapter) as process:
+        report.url = emulator.url
+        session = CertifySession(emulator, process, examples=examples, seed=seed, timeout_ms=timeout_ms)
+        for index, check in enumerate(chosen, 1):
+            result = run_check(session, check)
+            report.results.append(result)
+            if progress is not None:
+                progress(index, len(chosen), result)
+        report.adapter_starts = process.starts
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def run_check(session: Session, check: plan_registry.Check) -> CheckResult:
+    """Run one check on a fresh bank and judge it."""
+    started = time.perf_counter()
+    result = CheckResult(check.id, check.plan, check.name, check.description, PASSED, 0.0)
+    try:
+        session.reset()
+        session.start_example(None)
+        check.run(session)
+    except CheckFailed as failure:
+        result.status, result.message = FAILED, failure.message
+        result.expected, result.reported, result.diagnosis = failure.expected, failure.reported, failure.diagnosis
+    except HypothesisException as problem:  # e.g. a flaky client: the shrunk example passed on replay
+        result.status, result.message = FAILED, f"{type(problem).__name__}: {problem}"
+    except Exception as problem:  # the kit or the emulator failed: not the client's fault
+        result.status, result.message = ERROR, f"the kit could not run this check: {type(problem).__name__}: {problem}"
+    result.seconds = round(time.perf_counter() - started, 3)
+    if result.status != PASSED:
+        result.example = _plain(session.example)
+        result.exchanges = [exchange.to_json() for exchange in session.exchanges]
+    return result
+
+
+def _plain(value: Any) -> Any:
+    """An example as JSON-able data (Decimal amounts as their text)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+

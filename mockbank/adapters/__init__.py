@@ -1,0 +1,1 @@
+"""Certification adapters: programs that speak the adapter protocol of ``mockbank certify``."""

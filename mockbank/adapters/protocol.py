@@ -1,0 +1,60 @@
+"""The adapter side of the protocol: read one JSON request per line, answer one JSON line each.
+
+An adapter wraps a client. For each request ``{"id", "op", "baseUrl", "credentials", "params",
+"timeoutMs"?}`` it calls the client and answers ``{"id", "ok": true, "result": BODY}`` or
+``{"id", "ok": false, "error": {"kind", "httpStatus", "message"}}``. :func:`serve` does the
+reading, writing and error wrapping; an adapter supplies a function ``handle(request) -> BODY`` that
+raises :class:`AdapterError` (or a subclass of it) for failures the client reported.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, TextIO
+
+OPERATIONS = ("pay", "status", "payment", "statement", "balance", "cancel")
+ERROR_KINDS = ("unauthorized", "bad-request", "server-error", "timeout", "connection", "invalid-response")
+
+
+class AdapterError(Exception):
+    """A failure the client reported, with one of :data:`ERROR_KINDS`."""
+
+    def __init__(self, kind: str, message: str, http_status: int | None = None):
+        super().__init__(message)
+        self.kind, self.message, self.http_status = kind, message, http_status
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def reply_line(reply: dict[str, Any]) -> str:
+    """One reply as a JSON line."""
+    return json.dumps(reply, ensure_ascii=False, default=_number) + "\n"
+
+
+def serve(handle: Callable[[dict[str, Any]], Any], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+    """Answer requests from ``stdin`` until it closes."""
+    for line in stdin:
+        if not line.strip():
+            continue
+        request_id = None
+        try:
+            request = json.loads(line, parse_float=Decimal)
+            request_id = request.get("id") if isinstance(request, dict) else None
+            if not isinstance(request, dict) or request.get("op") not in OPERATIONS:
+                raise AdapterError("bad-request", f"not an adapter request: {line[:80]!r}")
+            reply = {"id": request_id, "ok": True, "result": handle(request)}
+        except AdapterError as error:
+            reply = {"id": request_id, "ok": False,
+                     "error": {"kind": error.kind, "httpStatus": error.http_status, "message": error.message}}
+        except json.JSONDecodeError as error:
+            reply = {"id": None, "ok": False, "error": {"kind": "bad-request", "httpStatus": None,
+                                                        "message": f"not JSON: {error.msg}"}}
+        stdout.write(reply_line(reply))
+        stdout.flush()
