@@ -53,7 +53,7 @@ class AdapterProcess:
 
     def _start(self) -> subprocess.Popen:
         argv = split_command(self.command)
-        if argv and argv[0] in ("python", "python3") and not _on_path(argv[0]):
+        if argv and argv[0] in ("python", "python3"):  # the Python that runs mockbank, whatever PATH says
             argv[0] = sys.executable
         try:
             process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -129,7 +129,9 @@ class AdapterProcess:
         process = self._process
         code = process.wait(timeout=5) if process is not None else None
         self._process = None
-        return f"the adapter exited (status {code}) {when}"
+        with self._stderr_lock:
+            tail = "".join(self._stderr).strip().splitlines()[-3:]
+        return f"the adapter exited (status {code}) {when}" + (f"; its stderr ends: {' | '.join(tail)}" if tail else "")
 
     @staticmethod
     def _checked(line: str, request_id: int) -> dict[str, Any]:
@@ -147,8 +149,3 @@ class AdapterProcess:
                 raise AdapterFailure(f"reply {request_id} is not ok but has no error kind: {line[:200]!r}")
         return reply
 
-
-def _on_path(name: str) -> bool:
-    from shutil import which
-
-    return which(name) is not None

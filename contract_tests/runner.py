@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -79,25 +80,33 @@ class CertifySession(Session):
         self.emulator.set_progression("poll")
 
 
+@contextmanager
+def open_session(adapter: str, *, url: str | None = None, fixtures: str | None = None, examples: int = 25,
+                 seed: int | None = None, timeout_ms: int = 5000) -> Iterator[CertifySession]:
+    """An emulator (started here unless ``url``) and the adapter command, ready to run checks."""
+    seed = random.randrange(2 ** 32) if seed is None else seed
+    emulator = Emulator.connect(url, fixtures) if url else Emulator(fixtures, clock=strategies.BANK_NOW,
+                                                                     frozen_clock=True)
+    with emulator, AdapterProcess(adapter) as process:
+        yield CertifySession(emulator, process, examples=examples, seed=seed, timeout_ms=timeout_ms)
+
+
 def certify(adapter: str, *, url: str | None = None, fixtures: str | None = None, examples: int = 25,
             seed: int | None = None, plans: list[str] | None = None, timeout_ms: int = 5000,
             progress: Callable[[int, int, CheckResult], None] | None = None) -> Report:
     """Run the plans (all by default) against the adapter command; the emulator is started here unless ``url``."""
     chosen = plan_registry.checks(plans)
-    seed = random.randrange(2 ** 32) if seed is None else seed
-    emulator = Emulator.connect(url, fixtures) if url else Emulator(fixtures, clock=strategies.BANK_NOW,
-                                                                     frozen_clock=True)
     started = time.perf_counter()
-    report = Report(adapter, "", seed, examples, datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    with emulator, AdapterProcess(adapter) as process:
-        report.url = emulator.url
-        session = CertifySession(emulator, process, examples=examples, seed=seed, timeout_ms=timeout_ms)
+    with open_session(adapter, url=url, fixtures=fixtures, examples=examples, seed=seed,
+                      timeout_ms=timeout_ms) as session:
+        report = Report(adapter, session.emulator.url, session.seed, examples,
+                        datetime.now(timezone.utc).isoformat(timespec="seconds"))
         for index, check in enumerate(chosen, 1):
             result = run_check(session, check)
             report.results.append(result)
             if progress is not None:
                 progress(index, len(chosen), result)
-        report.adapter_starts = process.starts
+        report.adapter_starts = session.adapter.starts
     report.seconds = time.perf_counter() - started
     return report
 

@@ -1,24 +1,39 @@
-"""pytest plugin: a ``mockbank`` fixture with a running emulator and fresh state for every test.
+"""pytest plugin: a ``mockbank`` fixture with a running emulator and fresh state for every test, and
+``--mockbank-adapter COMMAND`` to run the certification plans as pytest tests.
 
 Installed with mockbank (entry point ``pytest11``). Options:
 
 ``--mockbank-fixtures FILE``   the fixture file (default: the built-in demo bank)
 ``--mockbank-url URL``         use an emulator that already runs there instead of starting one
+``--mockbank-adapter CMD``     add one test per certification check, run against that adapter
+``--mockbank-examples N``      examples per property check (default 10)
+``--mockbank-plans P,...``     only these plans (default: all)
+``--mockbank-seed N``          replay the examples of an earlier run
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from contextlib import ExitStack
+from typing import Any
 
 import pytest
 
 from mockbank.testing import Emulator
+
+_CERTIFY = pytest.StashKey[dict[str, Any]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mockbank", "BankIntegration emulator")
     group.addoption("--mockbank-fixtures", metavar="FILE", help="fixture file for the mockbank fixture")
     group.addoption("--mockbank-url", metavar="URL", help="use a running emulator instead of starting one")
+    group.addoption("--mockbank-adapter", metavar="COMMAND",
+                    help="run the certification plans against this adapter command, one test per check")
+    group.addoption("--mockbank-examples", type=int, default=10, metavar="N", help="examples per property (default 10)")
+    group.addoption("--mockbank-plans", metavar="PLAN,...", help="only these certification plans")
+    group.addoption("--mockbank-seed", type=int, metavar="N", help="seed of the certification examples")
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +52,76 @@ def mockbank(mockbank_session: Emulator) -> Emulator:
     ``.advance_clock()``, ``.inject_fault()``, ``.reset()`` and the rest of :class:`mockbank.testing.Emulator`."""
     mockbank_session.reset()
     return mockbank_session
+
+
+# --------------------------------------------------------------------------- certification as tests
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--mockbank-adapter"):
+        return
+    from mockbank.contract_tests.plans import checks
+
+    plans = config.getoption("--mockbank-plans")
+    chosen = checks([p.strip() for p in plans.split(",") if p.strip()] if plans else None)
+    items.extend(CertificationCheck.from_parent(session, name=f"mockbank-certify::{check.id}", check=check)
+                 for check in chosen)
+
+
+class CertificationFailed(Exception):
+    """A certification check found the client wrong."""
+
+
+class CertificationCheck(pytest.Item):
+    """One check of a certification plan, run against the adapter of ``--mockbank-adapter``."""
+
+    def __init__(self, *, check, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.check = check
+
+    def runtest(self) -> None:
+        from mockbank.contract_tests.runner import PASSED, run_check
+
+        result = run_check(_certify_session(self.config), self.check)
+        if result.status != PASSED:
+            raise CertificationFailed(_describe(result))
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, CertificationFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, None, f"mockbank certify {self.check.id}: {self.check.description}"
+
+
+def _certify_session(config: pytest.Config):
+    state = config.stash.setdefault(_CERTIFY, {})
+    if "session" not in state:
+        from mockbank.contract_tests.runner import open_session
+
+        stack = ExitStack()
+        state["stack"] = stack
+        state["session"] = stack.enter_context(open_session(
+            config.getoption("--mockbank-adapter"), url=config.getoption("--mockbank-url"),
+            fixtures=config.getoption("--mockbank-fixtures"), examples=config.getoption("--mockbank-examples"),
+            seed=config.getoption("--mockbank-seed")))
+    return state["session"]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(_CERTIFY, {})
+    if "stack" in state:
+        state["stack"].close()
+
+
+def _describe(result) -> str:
+    lines = [f"{result.id}: {result.message}"]
+    if result.diagnosis:
+        lines.append(f"signature diagnosis: {json.dumps(result.diagnosis, ensure_ascii=False, default=str)}")
+    if result.example is not None:
+        lines.append(f"example: {json.dumps(result.example, ensure_ascii=False, default=str)}")
+    if result.expected is not None or result.reported is not None:
+        lines.append(f"expected: {json.dumps(result.expected, ensure_ascii=False, default=str)[:2000]}")
+        lines.append(f"reported: {json.dumps(result.reported, ensure_ascii=False, default=str)[:2000]}")
+    return "\n".join(lines)

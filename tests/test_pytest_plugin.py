@@ -1,0 +1,37 @@
+"""The pytest plugin's --mockbank-adapter option runs the certification plans as tests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+pytest_plugins = ["pytester"]
+
+MUTANT_SCRIPT = Path(__file__).parent / "mutants" / "mutant.py"
+
+
+def test_the_reference_adapter_passes_as_pytest_tests(pytester):
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--mockbank-adapter",
+                                           f'"{sys.executable}" -m mockbank.adapters.reference',
+                                           "--mockbank-plans", "errors,cancel", "--mockbank-examples", "2")
+    result.assert_outcomes(passed=7)
+
+
+def test_a_broken_adapter_fails_the_right_tests_with_the_diagnosis(pytester):
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--mockbank-adapter",
+                                           f'"{sys.executable}" "{MUTANT_SCRIPT}" token-case',
+                                           "--mockbank-plans", "signing", "--mockbank-examples", "2",
+                                           "--mockbank-seed", "3")
+    result.assert_outcomes(failed=4)
+    result.stdout.fnmatch_lines(["*signing/payments-are-signed*the signature was refused (token-case)*",
+                                 "*signature diagnosis*token-case*"])
+
+
+def test_the_mockbank_fixture_is_offered_to_other_projects(pytester):
+    pytester.makepyfile("""
+        def test_uses_the_fixture(mockbank):
+            client = mockbank.client()
+            assert client.status().answers == ()
+            assert mockbank.journal()[-1]["verdict"] == {"ok": True}
+    """)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
