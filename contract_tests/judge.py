@@ -8,6 +8,7 @@ kind. Each ``expect_*`` raises :class:`CheckFailed` with the evidence.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -111,6 +112,9 @@ def expect_sent_as_asked(exchange: Exchange, fields: dict[str, Any], where: str 
     sent = entry["body"] if entry["method"] == "POST" else entry["query"]
     for name, wanted in fields.items():
         got = sent.get(name) if isinstance(sent, dict) else None
+        if entry["method"] == "GET" and isinstance(wanted, list):  # a list in a query: a,b;c or repeated keys
+            parts = got if isinstance(got, list) else [got] if got is not None else []
+            got = [piece.strip() for part in parts for piece in re.split(r"[,;]", str(part)) if piece.strip()]
         difference = first_difference(wanted, got, f"{where}{name}")
         if difference is not None:
             raise CheckFailed(f"{exchange.op}: the request did not carry what was asked: {difference}",

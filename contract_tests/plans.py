@@ -97,10 +97,21 @@ def pay(session: Session, *transactions: dict[str, Any], options: dict[str, Any]
 
 
 def status(session: Session, payment_ids: list[str] | None = None, **call: Any) -> Exchange:
+    """A status request; when it reached the emulator, it must carry the requestId and ids asked for."""
     params: dict[str, Any] = {"requestId": session.unique("REQ_")}
     if payment_ids is not None:
         params["paymentIds"] = payment_ids
-    return session.call("status", params, **call)
+    exchange = session.call("status", params, **call)
+    if exchange.requests and exchange.requests[0].get("status") != 401:
+        judge.expect_sent_as_asked(exchange, params)
+    return exchange
+
+
+def cancel(session: Session, payment_ids: list[str]) -> Exchange:
+    params = {"requestId": session.unique("REQ_"), "paymentIds": payment_ids}
+    exchange = session.call("cancel", params)
+    judge.expect_sent_as_asked(exchange, params)
+    return exchange
 
 
 def report(session: Session, op: str, kind: Any, first: str, last: str) -> Exchange:
@@ -112,7 +123,9 @@ def report(session: Session, op: str, kind: Any, first: str, last: str) -> Excha
 
 
 def succeeded(exchange: Exchange) -> Exchange:
+    """Judged from both ends: signed and schema-valid as sent, and reported as the emulator answered."""
     judge.expect_verified(exchange)
+    judge.expect_schema_valid(exchange)
     judge.expect_reported_as_answered(exchange)
     return exchange
 
@@ -169,8 +182,7 @@ def _signed_others(session: Session) -> None:
     answer = sent.result["answers"][0]
     judge.expect_verified(session.call("payment", {"requestId": session.unique("REQ_"),
                                                    "transId": answer["transId"]}))
-    judge.expect_verified(session.call("cancel", {"requestId": session.unique("REQ_"),
-                                                  "paymentIds": [answer["paymentId"]]}))
+    judge.expect_verified(cancel(session, [answer["paymentId"]]))
 
 
 # --------------------------------------------------------------------------- payments
@@ -324,7 +336,7 @@ def _today(session: Session) -> None:
 def _cancel_open(session: Session) -> None:
     payment = plain_transaction(session)
     succeeded(pay(session, payment))
-    succeeded(session.call("cancel", {"requestId": session.unique("REQ_"), "paymentIds": [payment["paymentId"]]}))
+    succeeded(cancel(session, [payment["paymentId"]]))
     seen = poll_until_final(session, payment["paymentId"], 3)
     if seen[-1:] != [16]:
         raise CheckFailed(f"after cancelling, status reads reported {seen}; expected 16", exchange=session.exchanges[-1])
@@ -335,8 +347,7 @@ def _cancel_finished(session: Session) -> None:
     payment = plain_transaction(session)
     succeeded(pay(session, payment))
     session.emulator.progress(payment["paymentId"], 8)
-    succeeded(session.call("cancel", {"requestId": session.unique("REQ_"),
-                                      "paymentIds": [payment["paymentId"], session.unique("NO_SUCH_")]}))
+    succeeded(cancel(session, [payment["paymentId"], session.unique("NO_SUCH_")]))
 
 
 # --------------------------------------------------------------------------- errors
