@@ -162,6 +162,8 @@ def _params(schema_get: str, schema_post: str) -> dict[str, Any]:
     else:
         params = query_dict()
         problems = schemas.violations(schema_get, params)
+    if not problems and runtime().bank.settings.reject_unknown_fields:
+        problems = schemas.unknown_fields(schema_post if request.method == "POST" else schema_get, params)
     if problems:
         raise schema_error(problems, "request body" if request.method == "POST" else "query")
     return params
@@ -192,7 +194,8 @@ def _ok(body: dict[str, Any]) -> Response:
 def send_payment() -> Response:
     body = json_body()
     g.body = body
-    request_level, per_transaction = bank_module.schema_errors_by_transaction(body)
+    request_level, per_transaction = bank_module.schema_errors_by_transaction(
+        body, runtime().bank.settings.reject_unknown_fields)
     if request_level:
         raise ApiError(400, "bad-request", "the payment request does not match its schema: " + "; ".join(
             f"{d['pointer'] or '/'} {d['reason']}" for d in request_level[:5]), request_level)

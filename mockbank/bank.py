@@ -58,6 +58,7 @@ class Settings:
     max_clock_skew: float | None = 900.0
     require_request_id_match: bool = True
     lenient_time_formats: bool = False
+    reject_unknown_fields: bool = False
     clock_start: str | None = None  # ISO 8601, from --clock
     frozen_clock: bool = False
     option_defaults: dict[str, bool] = field(default_factory=lambda: {
@@ -279,8 +280,8 @@ class Bank:
         stamp = now.isoformat()
         data = {
             "requestId": request_id, "transaction": _json_safe(transaction), "outcome": outcome.to_json(),
-            "amount": str(amount.quantize(CENT, ROUND_HALF_UP)) if amount is not None and -MAX_AMOUNT < amount < MAX_AMOUNT
-            else None,
+            "amount": (str(amount.quantize(CENT, ROUND_HALF_UP))
+                       if amount is not None and -MAX_AMOUNT < amount < MAX_AMOUNT else None),
             "currency": transaction.get("currency"), "paymentDate": payment_date.isoformat() if payment_date else None,
             "errors": outcome.errors.get(outcome.path[0], []), "warnings": outcome.warnings.get(outcome.path[0], []),
             "history": [{"status": outcome.path[0], "time": stamp}], "created": stamp, "bookedSeq": None,
@@ -697,14 +698,19 @@ def _full_entry(row, balance: int, currency: str) -> dict[str, Any]:
     return entry
 
 
-def schema_errors_by_transaction(body: dict[str, Any]) -> tuple[list[dict[str, str]], dict[int, list[dict[str, str]]]]:
+def schema_errors_by_transaction(body: dict[str, Any], reject_unknown_fields: bool = False,
+                                 ) -> tuple[list[dict[str, str]], dict[int, list[dict[str, str]]]]:
     """Split a payment body's schema violations: request-level ones, and per transaction index.
 
     A transaction's own field errors make only that payment Failed (32); everything else (and a
-    transaction without a usable paymentId) fails the whole request.
+    transaction without a usable paymentId) fails the whole request. With ``reject_unknown_fields``
+    a field the schema does not define is a violation too.
     """
     request_level, per_transaction = [], {}
-    for violation in schemas.violations("payment-request", body):
+    violations = schemas.violations("payment-request", body)
+    if reject_unknown_fields and not violations:
+        violations = schemas.unknown_fields("payment-request", body)
+    for violation in violations:
         parts = violation.pointer.split("/")
         if len(parts) >= 4 and parts[1] == "transactions" and parts[3] != "paymentId":
             field_name = "/".join(parts[3:])

@@ -73,6 +73,9 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
                         help="largest request body accepted (default 1 MiB; larger answers 413)")
     parser.add_argument("--lenient-time", action="store_true",
                         help="also accept the compact auth time formats yyyyMMddHHmmss and yyyyMMddTHHmmss")
+    parser.add_argument("--reject-unknown-fields", action="store_true",
+                        help="answer fields the schemas do not define with 400 (a payment's own: status 32) "
+                             "instead of ignoring them")
     parser.add_argument("--lenient-request-id", action="store_true",
                         help="do not require auth requestId == body/query requestId (and hash id == requestId)")
     parser.set_defaults(handler=run_serve)
@@ -95,7 +98,8 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UsageError("--workers and --threads must be at least 1")
     settings = Settings(progression=args.progression, step_seconds=args.step_seconds, max_clock_skew=skew,
                         require_request_id_match=not args.lenient_request_id,
-                        lenient_time_formats=args.lenient_time, clock_start=args.clock,
+                        lenient_time_formats=args.lenient_time, reject_unknown_fields=args.reject_unknown_fields,
+                        clock_start=args.clock,
                         frozen_clock=args.frozen_clock)
     options = server.ServeOptions(host=args.host, port=args.port, fixtures=args.fixtures, db=args.db,
                                   workers=args.workers, threads=args.threads, max_body=args.max_body,

@@ -150,6 +150,61 @@ def violations(name: str, instance) -> list[Violation]:
     return sorted(found)
 
 
+def unknown_fields(name: str, instance) -> list[Violation]:
+    """Keys of ``instance`` that schema ``name`` does not define, sorted by pointer.
+
+    The schemas allow unknown keys (the real API's field lists are only partly known); this is what
+    the emulator's strict mode (``--reject-unknown-fields``) refuses. Objects whose schema defines no
+    properties at all (free-form ones) are not looked into.
+    """
+    found: list[Violation] = []
+    _collect_unknown(_raw(name), name, instance, [], found)
+    return sorted(found)
+
+
+def _resolved(schema: dict, name: str) -> tuple[dict, str]:
+    """Follow ``$ref`` (within a file or into another schema file); sibling keywords are kept."""
+    while "$ref" in schema:
+        target_file, _, pointer = schema["$ref"].partition("#")
+        if target_file:
+            name = target_file.removesuffix(_SUFFIX)
+        target = _raw(name)
+        for part in filter(None, pointer.split("/")):
+            target = target[part]
+        schema = {**target, **{key: value for key, value in schema.items() if key != "$ref"}}
+    return schema, name
+
+
+def _branches(schema: dict, name: str) -> list[tuple[dict, str]]:
+    """A schema and every branch of its allOf/anyOf/oneOf, resolved."""
+    schema, name = _resolved(schema, name)
+    found = [(schema, name)]
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        for branch in schema.get(keyword, []):
+            found.extend(_branches(branch, name))
+    return found
+
+
+def _collect_unknown(schema: dict, name: str, instance, path: list, found: list[Violation]) -> None:
+    branches = _branches(schema, name)
+    if isinstance(instance, dict):
+        properties = {key: (sub, branch_name) for branch, branch_name in branches
+                      for key, sub in branch.get("properties", {}).items()}
+        if not properties:
+            return
+        for key, value in instance.items():
+            if key in properties:
+                _collect_unknown(*properties[key], value, [*path, key], found)
+            else:
+                found.append(Violation(_pointer([*path, key]), "is not a known field"))
+    elif isinstance(instance, list):
+        items = [(branch["items"], branch_name) for branch, branch_name in branches
+                 if isinstance(branch.get("items"), dict)]
+        for index, value in enumerate(instance):
+            for item_schema, item_name in items[:1]:
+                _collect_unknown(item_schema, item_name, value, [*path, index], found)
+
+
 def openapi() -> dict:
     """Return the OpenAPI 3.1 document (``openapi.json``) describing the API and control plane."""
     return json.loads(_FILES.joinpath("openapi.json").read_text(encoding="utf-8"))

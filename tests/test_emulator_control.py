@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from conftest import BANK_TODAY
+from mockbank.testing import Emulator
 from raw import get, post, signed_headers, transaction
 
 
@@ -292,3 +293,19 @@ def test_reshaped_answers_test_a_clients_robustness(emulator, how):
     else:
         assert body["answers"] == ([] if how == "empty-answers" else None)
     assert emulator.journal()[-2]["response"] == body  # the journal holds what the client received
+
+
+def test_strict_mode_refuses_unknown_fields_naming_them():
+    with Emulator(clock=f"{BANK_TODAY}T10:00:00", frozen_clock=True, reject_unknown_fields=True) as strict:
+        typo = transaction("TYPO", day=BANK_TODAY, colour="red")
+        body = {"requestId": "R", "transactions": [transaction("OK", day=BANK_TODAY), typo],
+                "options": {"moveToNextBankDate": True}}
+        answers = post(strict, "/payment", body).json()["answers"]
+        assert [a["status"] for a in answers] == [1, 32]
+        assert "colour" in answers[1]["errors"][0]["text"]
+        body["options"] = {"moveToNextBankdate": True}
+        refused = post(strict, "/payment", body)
+        assert refused.status_code == 400
+        assert refused.json()["details"] == [{"pointer": "/options/moveToNextBankdate", "reason": "is not a known field"}]
+        assert get(strict, "/status", {"requestId": "R", "paymentIdz": "x"}).status_code == 400
+        assert get(strict, "/status", {"requestId": "R", "paymentIds": "x"}).status_code == 200
