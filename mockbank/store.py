@@ -16,6 +16,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 MEMORY = ":memory:"
@@ -53,6 +54,13 @@ _STATE_TABLES = ("meta", "erps", "accounts", "entries", "fetched", "transfers", 
 
 #: transIds are numeric strings; they start here so they look like the documented ones.
 TRANS_ID_BASE = 254_000_000
+
+
+def _journal_value(value: Any) -> Any:
+    """Decimal numbers stay numbers in the journal (a client sending "100.00" differs from 100.00)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
+    return str(value)
 
 
 def _temporary_database() -> str:
@@ -275,7 +283,7 @@ class Store:
     def journal_append(self, entry: dict[str, Any]) -> int:
         with self.transaction() as db:
             return db.execute("INSERT INTO journal (entry) VALUES (?)",
-                              (json.dumps(entry, ensure_ascii=False, default=str),)).lastrowid
+                              (json.dumps(entry, ensure_ascii=False, default=_journal_value),)).lastrowid
 
     def journal(self, since: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         """Journal entries after id ``since``, oldest first."""
