@@ -52,7 +52,8 @@ def start(name: str, argv: list[str], log: Path, port: int, method: str, path: s
           body: bytes | None) -> subprocess.Popen:
     """Start a server process (its own session, output to ``log``) and wait until ``path`` answers 200."""
     with open(log, "wb") as out:
-        proc = subprocess.Popen(argv, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        # Started outside the source tree, so the installed mockbank is measured (not a shadowing checkout).
+        proc = subprocess.Popen(argv, cwd=log.parent, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -222,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
             bare = [sys.executable, str(ROOT / "bench" / "bare_app.py"), "--port", str(bare_port),
                     "--threads", str(args.threads)]
             procs.append(start("bare app", bare, tmp / "bare.log", bare_port, "POST", "/payment", b"{}"))
-            emulator = [sys.executable, "-c", "from mockbank.cli import main; main()", "serve",
+            emulator = [sys.executable, "-m", "mockbank", "serve",
                         "--db", str(tmp / "bench.db"), "--port", str(mock_port), "--threads", str(args.threads),
                         "--workers", str(args.workers), "--progression", "manual", "--max-clock-skew", "off"]
             procs.append(start("mockbank serve", emulator, tmp / "mockbank.log", mock_port, "GET",

@@ -198,10 +198,9 @@ def test_concurrent_payments_are_neither_lost_nor_duplicated(emulator):
 
 
 def start_server(tmp_path, *args):
-    process = subprocess.Popen([sys.executable, "-c", "from mockbank.cli import main; raise SystemExit(main())",
-                                "serve", "--port", "0", "--db", str(tmp_path / "bank.db"), "--clock",
-                                f"{BANK_TODAY}T10:00:00", *args],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "mockbank", "serve", "--port", "0", "--db",
+                                str(tmp_path / "bank.db"), "--clock", f"{BANK_TODAY}T10:00:00", *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     for line in process.stdout:
         if line.startswith("mockbank listening on "):
             return process, line.split()[-1]
