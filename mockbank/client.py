@@ -895,7 +895,7 @@ class _Obj:
 
     def __init__(self, data: Any, where: str) -> None:
         if not isinstance(data, dict):
-            raise _Bad(where, f"must be a JSON object, not {_kind(data)}")
+            raise _Bad(where, f"must be a JSON object, not {signing.json_type_name(data)}")
         self.data: dict[str, Any] = data
         self.where = where
 
@@ -913,39 +913,27 @@ class _Obj:
         return convert(value, self.path(key))
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float, Decimal)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "a list" if isinstance(value, list) else "an object"
-
-
 def _as_text(value: Any, where: str) -> str:
     if not isinstance(value, str):
-        raise _Bad(where, f"must be a string, not {_kind(value)}")
+        raise _Bad(where, f"must be a string, not {signing.json_type_name(value)}")
     return value
 
 
 def _as_int(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Bad(where, f"must be an integer, not {_kind(value)}")
+        raise _Bad(where, f"must be an integer, not {signing.json_type_name(value)}")
     return value
 
 
 def _as_amount(value: Any, where: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        raise _Bad(where, f"must be a number, not {_kind(value)}")
+        raise _Bad(where, f"must be a number, not {signing.json_type_name(value)}")
     return Decimal(value)
 
 
 def _as_list(value: Any, where: str) -> list[Any]:
     if not isinstance(value, list):
-        raise _Bad(where, f"must be a list, not {_kind(value)}")
+        raise _Bad(where, f"must be a list, not {signing.json_type_name(value)}")
     return value
 
 

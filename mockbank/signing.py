@@ -419,18 +419,18 @@ def parse_authorization(value: str | None) -> AuthObject:
         reason = "it is nested too deeply" if isinstance(error, RecursionError) else str(error)
         raise MalformedHeader(f"the decoded header is not usable JSON: {reason}", "Authorization") from None
     if not isinstance(data, dict):
-        raise MalformedHeader(f"the auth object must be a JSON object, not {_json_type(data)}",
+        raise MalformedHeader(f"the auth object must be a JSON object, not {json_type_name(data)}",
                               "Authorization")
     values: dict[str, Any] = {}
     for name, attribute in _REQUIRED_TEXT_FIELDS:
         if name not in data:
             raise MalformedHeader(f"the auth object has no {name!r}", name)
         if not isinstance(data[name], str) or not data[name].strip():
-            raise MalformedHeader(f"{name!r} must be a non-empty string, not {_json_type(data[name])}", name)
+            raise MalformedHeader(f"{name!r} must be a non-empty string, not {json_type_name(data[name])}", name)
         values[attribute] = _unicode(data[name], name)
     user = data.get("user")
     if user is not None and not isinstance(user, str):
-        raise MalformedHeader(f"'user' must be a string, not {_json_type(user)}", "user")
+        raise MalformedHeader(f"'user' must be a string, not {json_type_name(user)}", "user")
     if user is not None:
         _unicode(user, "user")
     return AuthObject(hashes=_parse_hashes(data), user=user, scheme=scheme, **values)
@@ -455,17 +455,17 @@ def _parse_hashes(data: Mapping[str, Any]) -> tuple[HashEntry, ...]:
         raise MalformedHeader("the auth object has no 'hash' list", "hash")
     hashes = data["hash"]
     if not isinstance(hashes, list):
-        raise MalformedHeader(f"'hash' must be a list of {{id, hash}} objects, not {_json_type(hashes)}",
+        raise MalformedHeader(f"'hash' must be a list of {{id, hash}} objects, not {json_type_name(hashes)}",
                               "hash")
     entries = []
     for index, item in enumerate(hashes):
         where = f"hash[{index}]"
         if not isinstance(item, dict):
-            raise MalformedHeader(f"{where} must be an object with 'id' and 'hash', not {_json_type(item)}",
+            raise MalformedHeader(f"{where} must be an object with 'id' and 'hash', not {json_type_name(item)}",
                                   where)
         for name in ("id", "hash"):
             if not isinstance(item.get(name), str):
-                raise MalformedHeader(f"{where}.{name} must be a string, not {_json_type(item.get(name))}",
+                raise MalformedHeader(f"{where}.{name} must be a string, not {json_type_name(item.get(name))}",
                                       f"{where}.{name}")
         entries.append(HashEntry(_unicode(item["id"], f"{where}.id"), _unicode(item["hash"], f"{where}.hash")))
     return tuple(entries)
@@ -481,7 +481,8 @@ def _unicode(text: str, where: str) -> str:
     return text
 
 
-def _json_type(value: Any) -> str:
+def json_type_name(value: Any) -> str:
+    """How an error message names the JSON type of a value ("a number", "null", ...)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
