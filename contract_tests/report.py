@@ -291,6 +291,7 @@ body { font: 15px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; c
        background: #fff; }
 main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 64px; }
 code, pre, .mono { font: 13px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+.mono { overflow-wrap: anywhere; }
 pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; margin: 6px 0;
       white-space: pre-wrap; word-break: break-all; overflow: auto; max-height: 32em; }
 header.verdict { border-radius: 10px; padding: 18px 24px; color: #fff; margin-bottom: 18px; }
