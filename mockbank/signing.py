@@ -388,7 +388,7 @@ def parse_authorization(value: str | None) -> AuthObject:
     """Decode an ``Authorization`` header value into an :class:`AuthObject`.
 
     Accepts an optional ``Basic`` scheme in any case (or none), standard Base64 of UTF-8 JSON with
-    any whitespace, key order or ``\\uXXXX`` escaping. Raises :class:`MalformedHeader` saying
+    any whitespace, key order or ``\\u00e6``-style escaping. Raises :class:`MalformedHeader` saying
     precisely what is wrong.
     """
     if value is None or not value.strip():
