@@ -282,7 +282,8 @@ class Bank:
             "requestId": request_id, "transaction": _json_safe(transaction), "outcome": outcome.to_json(),
             "amount": (str(amount.quantize(CENT, ROUND_HALF_UP))
                        if amount is not None and -MAX_AMOUNT < amount < MAX_AMOUNT else None),
-            "currency": transaction.get("currency"), "paymentDate": payment_date.isoformat() if payment_date else None,
+            "currency": _json_safe(transaction.get("currency")),  # a Failed payment's may be any JSON, e.g. 1.5
+            "paymentDate": payment_date.isoformat() if payment_date else None,
             "errors": outcome.errors.get(outcome.path[0], []), "warnings": outcome.warnings.get(outcome.path[0], []),
             "history": [{"status": outcome.path[0], "time": stamp}], "created": stamp, "bookedSeq": None,
             "transacted": None, "accountCurrency": account_row["currency"],

@@ -75,8 +75,12 @@ def json_response(body: Any, status: int | str = 200) -> Response:
 MAX_DEPTH = 64
 
 
+class _NotJson(ValueError):
+    """NaN, Infinity or -Infinity: Python's json module reads them, JSON has no such values."""
+
+
 def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
+    raise _NotJson(f"{name} is not a JSON value")
 
 
 def loads_request_json(text: str) -> Any:
@@ -90,6 +94,10 @@ def loads_request_json(text: str) -> Any:
         value = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
         raise ValueError(f"{error.msg} at line {error.lineno} column {error.colno}") from None
+    except _NotJson:
+        raise
+    except ValueError:  # the only other one: an integer longer than Python converts (sys.get_int_max_str_digits)
+        raise ValueError("a number has too many digits") from None
     except RecursionError:
         raise ValueError(f"it is nested deeper than {MAX_DEPTH} levels") from None
     pending = [(value, 1)]
