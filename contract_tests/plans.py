@@ -60,6 +60,7 @@ def for_all(session: Session, strategy: st.SearchStrategy, test: Callable[[Any],
     """Run ``test`` as a hypothesis property with the session's seed and number of examples."""
     @seed(session.seed)
     @settings(max_examples=session.examples, database=None, deadline=None, print_blob=False,
+              report_multiple_bugs=False,
               phases=(Phase.explicit, Phase.generate, Phase.shrink), suppress_health_check=list(HealthCheck))
     @given(strategy)
     def property_(example: Any) -> None:
@@ -104,6 +105,17 @@ def status(session: Session, payment_ids: list[str] | None = None, **call: Any) 
     exchange = session.call("status", params, **call)
     if exchange.requests and exchange.requests[0].get("status") != 401:
         judge.expect_sent_as_asked(exchange, params)
+    return exchange
+
+
+def by_trans_id(session: Session, trans_id: str) -> Exchange:
+    """GET /payment/<transId>: the client must ask for that transId with the requestId given."""
+    params = {"requestId": session.unique("REQ_"), "transId": trans_id}
+    exchange = session.call("payment", params)
+    entry = judge.expect_requests(exchange)[0]
+    if entry["path"] != f"/payment/{trans_id}" or entry["query"].get("requestId") != params["requestId"]:
+        raise CheckFailed(f"payment: the client asked for {entry['path']}?requestId={entry['query'].get('requestId')}, "
+                          f"not /payment/{trans_id}?requestId={params['requestId']}", exchange=exchange)
     return exchange
 
 
@@ -180,8 +192,7 @@ def _signed_non_ascii(session: Session) -> None:
 def _signed_others(session: Session) -> None:
     sent = succeeded(pay(session, plain_transaction(session)))
     answer = sent.result["answers"][0]
-    judge.expect_verified(session.call("payment", {"requestId": session.unique("REQ_"),
-                                                   "transId": answer["transId"]}))
+    judge.expect_verified(by_trans_id(session, answer["transId"]))
     judge.expect_verified(cancel(session, [answer["paymentId"]]))
 
 
@@ -278,8 +289,11 @@ def _unknown_payment(session: Session) -> None:
 def _all_and_trans(session: Session) -> None:
     sent = succeeded(pay(session, plain_transaction(session), plain_transaction(session)))
     succeeded(status(session))
-    succeeded(session.call("payment", {"requestId": session.unique("REQ_"),
-                                       "transId": sent.result["answers"][0]["transId"]}))
+    exchange = succeeded(by_trans_id(session, sent.result["answers"][0]["transId"]))
+    reported = [answer.get("paymentId") for answer in exchange.result.get("answers") or []]
+    asked = [answer["paymentId"] for answer in sent.result["answers"]]
+    if reported != asked:
+        raise CheckFailed(f"payment by transId reported {reported}, the request paid {asked}", exchange=exchange)
 
 
 # --------------------------------------------------------------------------- statement
@@ -370,9 +384,11 @@ def _server_errors(session: Session) -> None:
 
 @check("errors", "timeout", "an answer slower than the client's timeout is reported as 'timeout'")
 def _timeout(session: Session) -> None:
-    timeout_ms = 600
-    session.emulator.inject_fault(path="/status", delayMs=timeout_ms + 1400, count=3)
-    judge.expect_error(status(session, timeout_ms=timeout_ms), "timeout")
+    timeout_ms, delay_ms = 600, 2000
+    session.emulator.inject_fault(path="/status", delayMs=delay_ms, count=3)
+    exchange = status(session, timeout_ms=timeout_ms)
+    session.wait_for_requests(seconds=3 * delay_ms / 1000 + 2)  # the delayed ones must not reach the next check
+    judge.expect_error(exchange, "timeout")
 
 
 @check("errors", "connection", "a connection closed without an answer is reported as 'connection'")

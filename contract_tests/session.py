@@ -7,6 +7,7 @@ reply, and the requests the emulator received while the client worked (from its 
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +80,18 @@ class Session:
     def start_example(self, example: Any) -> None:
         self.example = example
         self.exchanges = []
+
+    def wait_for_requests(self, seconds: float) -> None:
+        """Wait until the emulator has answered every request sent so far (up to ``seconds``).
+
+        After a timeout the client has given up, but its request may still be running in the
+        emulator; it must finish before the next check resets the bank.
+        """
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.emulator.in_flight() == 0:
+                return
+            time.sleep(0.05)
 
     def call(self, op: str, params: dict[str, Any], *, account: int = 0,
              credentials: dict[str, str] | None = None, timeout_ms: int | None = None) -> Exchange:

@@ -32,11 +32,19 @@ def runtime():
 
 @blueprint.before_request
 def before() -> Response | None:
+    runtime().request_started()
+    g.counted = True
     g.started = time.perf_counter()
     g.body = None
     g.verdict = None
     g.faults = runtime().faults.list()
     return _inject_fault("before")
+
+
+@blueprint.teardown_request
+def finished(error: BaseException | None) -> None:
+    if g.pop("counted", False):
+        runtime().request_finished()
 
 
 @blueprint.after_request

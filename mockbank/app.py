@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import datetime, timezone
 from typing import Any
@@ -24,6 +25,21 @@ class Runtime:
     def __init__(self, bank: Bank):
         self.bank = bank
         self.faults = FaultPlan(bank.store)
+        self._in_flight = 0
+        self._in_flight_lock = threading.Lock()
+
+    def request_started(self) -> None:
+        with self._in_flight_lock:
+            self._in_flight += 1
+
+    def request_finished(self) -> None:
+        with self._in_flight_lock:
+            self._in_flight -= 1
+
+    @property
+    def in_flight(self) -> int:
+        """API requests this process is answering right now (a delayed one included)."""
+        return self._in_flight
 
     def record(self, request: Request, response: Response, body: Any, verdict: dict[str, Any] | None,
                started: float) -> None:

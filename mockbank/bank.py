@@ -16,7 +16,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -32,6 +32,8 @@ EXCHANGE_RATES = {"DKK": Decimal("1"), "EUR": Decimal("7.4604"), "USD": Decimal(
                   "SEK": Decimal("0.6410"), "NOK": Decimal("0.6380"), "CHF": Decimal("7.8120"),
                   "PLN": Decimal("1.7290")}
 CENT = Decimal("0.01")
+#: The longest statement or balance period one request may ask for.
+MAX_PERIOD_DAYS = 400
 #: Amounts from here on are refused (AM02): in cents, converted, they would no longer fit the store's integers.
 MAX_AMOUNT = Decimal("1E+15")
 
@@ -229,14 +231,15 @@ class Bank:
                     payment_date, date_errors = self._payment_date(transaction["paymentDate"], today, flags)
                     errors += date_errors + self._check_transaction(transaction, amount)
                 duplicate = payment_id in seen or self.store.payment_exists(account, payment_id)
-                if duplicate and not flags["skipDuplicateCheck"]:
+                duplicate = duplicate and not flags["skipDuplicateCheck"]
+                if duplicate:
                     errors.append({"code": "DUPL", "text": f"paymentId {payment_id!r} was already received for this "
                                                            "account (send skipDuplicateCheck to pay it again)"})
                 seen.add(payment_id)
                 outcome = magic.Outcome((magic.FAILED,), errors={magic.FAILED: errors}) if errors else \
                     magic.outcome_for(transaction, amount)
                 answers.append(self._create_payment(account_row, request_id, trans_id, transaction, amount,
-                                                    payment_date, outcome, flags, now))
+                                                    payment_date, outcome, flags, now, duplicate))
         return self._envelope(account, request_id, now, answers)
 
     def _payment_date(self, text: str, today: date, flags: dict[str, Any]) -> tuple[date | None, list[dict]]:
@@ -276,7 +279,7 @@ class Bank:
 
     def _create_payment(self, account_row, request_id: str, trans_id: str, transaction: dict[str, Any],
                         amount: Decimal | None, payment_date: date | None, outcome: magic.Outcome,
-                        flags: dict[str, Any], now: datetime) -> dict[str, Any]:
+                        flags: dict[str, Any], now: datetime, duplicate: bool = False) -> dict[str, Any]:
         stamp = now.isoformat()
         data = {
             "requestId": request_id, "transaction": _json_safe(transaction), "outcome": outcome.to_json(),
@@ -287,6 +290,8 @@ class Bank:
             "errors": outcome.errors.get(outcome.path[0], []), "warnings": outcome.warnings.get(outcome.path[0], []),
             "history": [{"status": outcome.path[0], "time": stamp}], "created": stamp, "bookedSeq": None,
             "transacted": None, "accountCurrency": account_row["currency"],
+            # a refused repeat of an existing paymentId: shown by its transId, never in place of the original
+            "duplicate": duplicate,
         }
         status, step = outcome.path[0], 0
         end_to_end_id = uuid.uuid4().hex.upper()
@@ -301,7 +306,7 @@ class Bank:
         now = self.now()
         with self.store.transaction():
             self._catch_up(account, now)
-            rows = self.store.payments(account, payment_ids=payment_ids)
+            rows = _originals(self.store.payments(account, payment_ids=payment_ids))
             answers = [self._answer(row) for row in self._read(account, rows, now)]
         known = {answer["paymentId"] for answer in answers}
         for payment_id in dict.fromkeys(payment_ids or []):
@@ -317,7 +322,7 @@ class Bank:
             self._catch_up(account, now)
             rows = self.store.payments(account, trans_id=trans_id)
             answers = [self._answer(row) for row in self._read(account, rows, now)]
-        if not answers:
+        if not answers and trans_id.isdigit():  # an id that is no transId at all gets no answer
             answers = [{"transId": trans_id, "status": magic.NOT_FOUND,
                         "errors": [{"code": "NOTFOUND", "text": f"no payment request {trans_id!r} on this account"}]}]
         return self._envelope(account, request_id, now, answers)
@@ -328,7 +333,7 @@ class Bank:
         answers = []
         with self.store.transaction():
             self._catch_up(account, now)
-            rows = self.store.payments(account, payment_ids=payment_ids)
+            rows = _originals(self.store.payments(account, payment_ids=payment_ids))
             for row in rows:
                 data = _loads(row["data"])
                 if row["status"] in CANCELLABLE:
@@ -359,9 +364,13 @@ class Bank:
             if payment_id is None:
                 rows = self.store.payments(account, non_final_only=True)
             else:
-                rows = self.store.payments(account, payment_ids=[payment_id])
+                rows = _originals(self.store.payments(account, payment_ids=[payment_id]))
                 if not rows:
                     raise BankError(404, "not-found", f"no payment {payment_id!r}")
+                final = [row for row in rows if row["status"] in magic.FINAL_STATUSES]
+                if final:
+                    raise BankError(409, "conflict", f"payment {payment_id!r} is final (status {final[0]['status']}) "
+                                                     "and cannot be moved any more")
             moved = [self._force(row, status, now) if status is not None else self._advance(row, now, 1)
                      for row in rows]
         return [self._describe(row) for row in moved]
@@ -384,23 +393,37 @@ class Bank:
         return [self._advance(row, now, 1) if row["status"] not in magic.FINAL_STATUSES else row for row in rows]
 
     def _catch_up(self, account: str, now: datetime) -> None:
-        """In time mode, make every step that fell due on the bank clock since a payment last moved."""
+        """In time mode, make every step that fell due on the bank clock since a payment last moved.
+
+        Each step happens at its own instant (last move + n steps), so no partial interval is lost,
+        and a payment is not executed (8) before its payment date.
+        """
         if self._mode(account) != "time":
             return
-        step = float(self.progression()["stepSeconds"])
+        step = timedelta(seconds=float(self.progression()["stepSeconds"]))
         for row in self.store.payments(account, non_final_only=True):
-            due = int((now - datetime.fromisoformat(row["changed_at"])).total_seconds() // step) if step > 0 else 0
-            if due > 0:
-                self._advance(row, now, due)
+            moment = datetime.fromisoformat(row["changed_at"]) + step
+            while moment <= now and row["status"] not in magic.FINAL_STATUSES:
+                moved = self._advance(row, moment, 1, wait_for_date=True)
+                if moved["step"] != row["step"] or moved["status"] != row["status"]:
+                    row, moment = moved, moment + step
+                    continue
+                due = _execution_day(row)  # it did not move: waiting for its date, for funds, or at its end
+                if due is None or due <= moment:
+                    break
+                moment = due
 
-    def _advance(self, row, now: datetime, steps: int):
-        """Move a payment up to ``steps`` steps along its path."""
+    def _advance(self, row, now: datetime, steps: int, wait_for_date: bool = False):
+        """Move a payment up to ``steps`` steps along its path (not into 8 before its date if ``wait_for_date``)."""
         for _ in range(steps):
             data = _loads(row["data"])
             path = data["outcome"]["path"]
             if row["step"] >= len(path) - 1:
                 break
             next_step = row["step"] + 1
+            due = date.fromisoformat(data["paymentDate"]) if data["paymentDate"] else None
+            if wait_for_date and path[next_step] == magic.SUCCEEDED and due and clock.bank_date(now) < due:
+                break
             if path[next_step] == magic.SUCCEEDED and not self._book(row, data, now):
                 row = self._hold_for_funds(row, data, now)
                 break
@@ -537,6 +560,10 @@ class Bank:
         if start > end:
             raise BankError(400, "bad-request", f"from {start} is after to {end}",
                             [{"pointer": "/from", "reason": "must not be after to"}])
+        if (end - start).days >= MAX_PERIOD_DAYS:
+            raise BankError(400, "bad-request", f"from {start} to {end} is {MAX_PERIOD_DAYS} days or more; ask for a "
+                                                "shorter period",
+                            [{"pointer": "/from", "reason": f"is {MAX_PERIOD_DAYS} days or more before to"}])
         return start, end
 
     # ------------------------------------------------------------------ rendering
@@ -593,6 +620,20 @@ class Bank:
                 "magic": data["outcome"].get("magic"), "path": data["outcome"]["path"], "step": row["step"],
                 "progression": self._mode(row["account"]), "errors": data["errors"], "warnings": data["warnings"],
                 "history": data["history"], "bookedEntry": data["bookedSeq"], "transaction": data["transaction"]}
+
+
+def _execution_day(row) -> datetime | None:
+    """Midnight (UTC) of the payment date, when the payment's next step is Succeeded."""
+    data = _loads(row["data"])
+    path = data["outcome"]["path"]
+    if row["step"] + 1 >= len(path) or path[row["step"] + 1] != magic.SUCCEEDED or not data["paymentDate"]:
+        return None
+    return datetime.combine(date.fromisoformat(data["paymentDate"]), datetime.min.time(), timezone.utc)
+
+
+def _originals(rows: list) -> list:
+    """Payments without the refused repeats of a paymentId (those answered 32 DUPL)."""
+    return [row for row in rows if not _loads(row["data"]).get("duplicate")]
 
 
 def convert(amount: Decimal, source: str, target: str) -> Decimal:

@@ -125,7 +125,7 @@ class Answer:
     """The state of one payment (spec §4.3); ``status`` is an int when the API sends an unknown value."""
 
     trans_id: str | None
-    payment_id: str
+    payment_id: str | None  # None only in an answer about an unknown transId
     end_to_end_id: str | None
     status: PaymentStatus | int
     text: str | None
@@ -1019,7 +1019,8 @@ def _answer(value: Any, where: str) -> Answer:
     info = item.optional("info", _Obj)
     return Answer(
         trans_id=item.optional("transId", _as_text),
-        payment_id=item.required("paymentId", _as_text),
+        payment_id=item.optional("paymentId", _as_text) if item.data.get("transId") is not None
+        else item.required("paymentId", _as_text),
         end_to_end_id=item.optional("endToEndId", _as_text),
         status=_status(item.required("status", _as_int)),
         text=None if info is None else info.optional("text", _as_text),

@@ -46,7 +46,7 @@ def _int_arg(name: str, default: int | None) -> int | None:
 
 @blueprint.get("/health")
 def health() -> Response:
-    return json_response({"status": "ok", "version": __version__})
+    return json_response({"status": "ok", "version": __version__, "inFlight": runtime().in_flight})
 
 
 @blueprint.post("/reset")

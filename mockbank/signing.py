@@ -728,11 +728,14 @@ def _signed_items(auth: AuthObject, payment: bool, body: Mapping[str, Any] | Non
         return [SignedItem(first.id, request_payload(**common, payid=first.id), first.hash)], None
     transactions = (body or {}).get("transactions")
     items = []
+    seen: dict[str, int] = {}  # a paymentId given twice: the k-th transaction goes with the k-th hash of that id
     for transaction in transactions if isinstance(transactions, list) else []:
         if not isinstance(transaction, Mapping):
             continue
         payment_id = _text(transaction.get("paymentId"))
-        entry = auth.hash_for(payment_id)
+        candidates = [entry for entry in auth.hashes if entry.id == payment_id]
+        occurrence = seen[payment_id] = seen.get(payment_id, -1) + 1
+        entry = candidates[min(occurrence, len(candidates) - 1)] if candidates else None
         if entry is None:
             only_request_id = [e.id for e in auth.hashes] == [common["request_id"]]
             hint = ("Found a single hash with id = requestId: payment requests need one hash per "

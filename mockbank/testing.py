@@ -109,6 +109,10 @@ class Emulator:
             raise RuntimeError(f"{method} /_mock{path} answered {response.status_code}: {response.text}")
         return response.json()
 
+    def in_flight(self) -> int:
+        """API requests the emulator (the process answering this call) is still working on."""
+        return self._call("GET", "/health").get("inFlight", 0)
+
     def reset(self) -> None:
         """Back to the fixtures: no payments, empty journal, no faults, initial clock."""
         self._call("POST", "/reset")

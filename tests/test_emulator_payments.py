@@ -247,3 +247,54 @@ def test_payments_listing_shows_history(emulator):
     statuses(emulator, "H1")
     listed = emulator.payments()
     assert listed[0]["requestId"] == "REQ_H" and [h["status"] for h in listed[0]["history"]] == [1, 2]
+
+
+def test_a_refused_repeat_never_hides_the_original_payment(emulator):
+    first = pay(emulator, transaction("ONCE", day=BANK_TODAY), request_id="REQ_1")["answers"][0]
+    emulator.progress("ONCE", 8)
+    repeat = pay(emulator, transaction("ONCE", day=BANK_TODAY), request_id="REQ_2")["answers"][0]
+    assert repeat["status"] == 32 and repeat["errors"][0]["code"] == "DUPL"
+    assert [(a["transId"], a["status"]) for a in statuses(emulator, "ONCE").values()] == [(first["transId"], 8)]
+    everything = post(emulator, "/status", {"requestId": "R"}).json()["answers"]
+    assert [(a["transId"], a["status"]) for a in everything] == [(first["transId"], 8)]
+    by_trans = get(emulator, f"/payment/{repeat['transId']}", {"requestId": "R"}).json()["answers"]
+    assert [a["status"] for a in by_trans] == [32]  # still found by the transId the client was given
+    cancel = post(emulator, "/payment/cancel", {"requestId": "C", "paymentIds": ["ONCE"]}).json()["answers"]
+    assert [a["status"] for a in cancel] == [8]
+
+
+def test_an_unknown_trans_id_is_not_found_and_the_reference_client_reads_it(emulator):
+    answer = get(emulator, "/payment/123", {"requestId": "R"}).json()["answers"]
+    assert answer == [{"transId": "123", "status": 64, "errors": answer[0]["errors"]}]
+    assert get(emulator, "/payment/abc", {"requestId": "R"}).json()["answers"] == []
+    result = emulator.client().payment("123")
+    assert result.answers[0].status == 64 and result.answers[0].payment_id is None
+
+
+def test_a_final_payment_cannot_be_forced_elsewhere(emulator):
+    pay(emulator, transaction("BAD", currency="XXX", day=BANK_TODAY))
+    response = emulator.http.post(emulator.url + "/_mock/progress", json={"paymentId": "BAD", "status": 8})
+    assert response.status_code == 409 and response.json()["error"] == "conflict"
+
+
+def test_time_progression_keeps_the_part_of_a_step_already_passed(emulator):
+    emulator.set_progression("time", step_seconds=5)
+    pay(emulator, transaction("T", day=BANK_TODAY))
+    emulator.advance_clock(7)
+    assert statuses(emulator, "T")["T"]["status"] == 2
+    emulator.advance_clock(3)
+    assert statuses(emulator, "T")["T"]["status"] == 4
+
+
+def test_in_time_mode_a_payment_is_executed_on_its_payment_date(emulator):
+    emulator.set_progression("time", step_seconds=60)
+    pay(emulator, transaction("LATER", day="2026-11-27"))
+    emulator.advance_clock(3600)
+    assert statuses(emulator, "LATER")["LATER"]["status"] == 4
+    emulator.advance_clock(3 * 86400)
+    assert statuses(emulator, "LATER")["LATER"]["status"] == 8
+
+
+def test_a_period_longer_than_the_limit_is_refused(emulator):
+    response = get(emulator, "/report/balance", {"requestId": "R", "from": "0001-01-01", "to": BANK_TODAY})
+    assert response.status_code == 400 and response.json()["details"][0]["pointer"] == "/from"

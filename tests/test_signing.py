@@ -383,3 +383,14 @@ def test_changing_any_signed_value_breaks_the_signature(request, what, data):
             body["requestId"] = auth["requestId"] = request["request_id"] + "y"
 
     assert not verify_signed(request, signed, mutate).ok
+
+
+def test_a_payment_id_given_twice_pairs_each_transaction_with_its_own_hash():
+    creds = signing.Credentials("TestERP", "3f2504e0-4f89-41d3-9a0c-0305e82c3301", "12345678901234", "Kode-1234")
+    transactions = [{"paymentId": "SAME", "paymentDate": "2025-04-15", "amount": amount, "currency": "DKK",
+                     "account": "80790000820049"} for amount in ("1.00", "2.00")]
+    signed = signing.sign(creds, "R", time=datetime(2025, 4, 14, 8, 30), transactions=transactions)
+    verdict = signing.verify(signing.parse_authorization(signed.header), method="POST", path="/payment",
+                             body={"requestId": "R", "transactions": transactions},
+                             credentials=signing.StaticCredentials((creds,)))
+    assert verdict.ok, verdict.message

@@ -200,6 +200,12 @@ def _change_result(op: str, change: Callable[[dict[str, Any]], Any]) -> None:
     _wrap_handle(changed)
 
 
+@mutant("asks-wrong-trans-id", "asks GET /payment/<transId> for another transId", ("status",),
+        ("status/all-and-by-trans-id",))
+def _asks_wrong_trans_id() -> None:
+    _change_params("payment", lambda params: {**params, "transId": "999999"})
+
+
 @mutant("statement-value-date", "reads the booking date from date.value", ("statement",), ("statement/long-range",))
 def _statement_value_date() -> None:
     def swap(result):
