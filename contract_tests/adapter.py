@@ -18,17 +18,13 @@ import threading
 from decimal import Decimal
 from typing import Any
 
+from mockbank.jsonnumbers import decimal_to_json
+
 GRACE_SECONDS = 5.0
 
 
 class AdapterFailure(Exception):
     """The adapter broke the protocol: it died, hung, or wrote something that is not a reply."""
-
-
-def _number(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def split_command(command: str) -> list[str]:
@@ -111,7 +107,7 @@ class AdapterProcess:
         message = {"id": self._next_id, "op": op, "baseUrl": base_url, "credentials": credentials,
                    "params": params, "timeoutMs": timeout_ms}
         try:
-            self._process.stdin.write(json.dumps(message, ensure_ascii=False, default=_number) + "\n")
+            self._process.stdin.write(json.dumps(message, ensure_ascii=False, default=decimal_to_json) + "\n")
             self._process.stdin.flush()
         except OSError:
             raise AdapterFailure(self._death("before it read the request")) from None

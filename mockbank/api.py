@@ -8,23 +8,18 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from mockbank import bank as bank_module
 from mockbank import schemas, signing
 from mockbank.faults import DROP_HEADER, reshape
-from mockbank.web import ApiError, json_body, json_response, query_dict, schema_error
+from mockbank.web import ApiError, json_body, json_response, query_dict, runtime, schema_error
 
 blueprint = Blueprint("api", __name__)
 
 MALFORMED_HINT = ("Send Authorization: Basic <Base64 of the UTF-8 JSON auth object> with serviceProvider, account, "
                   "time, requestId and hash; 'mockbank sign' prints a correct one.")
-
-
-def runtime():
-    """The running emulator (bank, fault plan, journal) of this app."""
-    return current_app.extensions["mockbank"]
 
 
 # --------------------------------------------------------------------------- faults and journal

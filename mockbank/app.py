@@ -8,13 +8,14 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from mockbank import api, control
 from mockbank.bank import Bank, BankError
 from mockbank.faults import DROP_HEADER, DropConnectionMiddleware, FaultPlan
-from mockbank.web import ApiError, DecimalJSONProvider, json_response, loads_request_json, register_error_handlers
+from mockbank.web import (ApiError, DecimalJSONProvider, json_response, loads_request_json, query_dict,
+                          register_error_handlers)
 
 DEFAULT_MAX_BODY = 1024 * 1024
 
@@ -49,7 +50,7 @@ class Runtime:
             "time": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
             "bankTime": self.bank.now().isoformat().replace("+00:00", "Z"),
             "method": request.method, "path": request.path,
-            "query": {key: values[0] if len(values) == 1 else values for key, values in request.args.lists()},
+            "query": query_dict(request),
             "headers": dict(request.headers), "body": body if body is not None else _raw_body(request),
             "status": None if dropped else response.status_code, "dropped": dropped,
             "response": None if dropped else _parsed(response),
@@ -86,10 +87,17 @@ def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY) -> Flask:
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False  # OPTIONS answers a JSON 405, not an empty HTML 200
     app.url_map.merge_slashes = False  # "/_mock//health" answers a JSON 404, not an HTML 308 redirect
     app.json = DecimalJSONProvider(app)
-    app.extensions["mockbank"] = Runtime(bank)
+    runtime = app.extensions["mockbank"] = Runtime(bank)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(control.blueprint)
     register_error_handlers(app)
+
+    @app.after_request
+    def journal_unrouted(response: Response) -> Response:
+        """Requests no route takes (404, 405) are journaled too, so a client calling a wrong path shows."""
+        if request.blueprint is None and not request.path.startswith("/_mock"):
+            runtime.record(request, response, None, None, time.perf_counter())
+        return response
 
     @app.errorhandler(BankError)
     def bank_error(error: BankError) -> Response:

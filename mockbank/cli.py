@@ -85,15 +85,9 @@ def run_serve(args: argparse.Namespace) -> int:
     from mockbank import fixtures, server
     from mockbank.bank import Settings
 
-    if args.max_clock_skew.strip().lower() == "off":
-        skew = None
-    else:
-        try:
-            skew = float(args.max_clock_skew)
-        except ValueError:
-            raise UsageError(f"--max-clock-skew: {args.max_clock_skew!r} is not a number of seconds or 'off'") from None
+    skew = _clock_skew(args.max_clock_skew)
     if args.clock:
-        _parse_time(args.clock)
+        _parse_time(args.clock, "--clock")
     if args.workers < 1 or args.threads < 1:
         raise UsageError("--workers and --threads must be at least 1")
     settings = Settings(progression=args.progression, step_seconds=args.step_seconds, max_clock_skew=skew,
@@ -156,13 +150,34 @@ def _read_json(path: str, option: str) -> Any:
                          f"column {error.colno}") from None
 
 
-def _parse_time(text: str | None) -> datetime:
+def _parse_time(text: str | None, option: str) -> datetime:
+    """An ISO 8601 (or compact) instant from an option; now (UTC) when not given."""
     if not text:
         return datetime.now(timezone.utc).replace(microsecond=0)
     try:
         return signing.parse_auth_time(text, lenient=True)
     except ValueError as error:
-        raise UsageError(f"--time: {error}") from None
+        raise UsageError(f"{option}: {error}") from None
+
+
+def _clock_skew(text: str) -> float | None:
+    """``--max-clock-skew``: seconds, or ``off`` (None)."""
+    if text.strip().lower() == "off":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise UsageError(f"--max-clock-skew: {text!r} is not a number of seconds or 'off'") from None
+
+
+def _header_value(text: str) -> str:
+    """``--header``: the value, or ``@FILE`` to read it from a file."""
+    if not text.startswith("@"):
+        return text
+    try:
+        return Path(text[1:]).read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise UsageError(f"--header: cannot read {text[1:]}: {error.strerror}") from None
 
 
 def _json_default(value: Any) -> Any:
@@ -203,7 +218,7 @@ def run_sign(args: argparse.Namespace) -> int:
     if transactions is not None and (not isinstance(transactions, list) or not transactions
                                      or not all(isinstance(t, dict) for t in transactions)):
         raise UsageError("--body: 'transactions' must be a non-empty list of objects")
-    moment = _parse_time(args.time)
+    moment = _parse_time(args.time, "--time")
     signed = signing.sign(credentials, str(request_id), time=moment, transactions=transactions,
                           scheme="" if args.scheme == "none" else args.scheme)
     token = signing.integration_token(credentials.integration_code)
@@ -243,8 +258,8 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--method", choices=("GET", "POST"), help="default: POST with --body, GET otherwise")
     parser.add_argument("--path", help="default: /payment for a body with transactions, /status otherwise")
     parser.add_argument("--now", metavar="ISO8601", help="the bank clock, to check the clock skew")
-    parser.add_argument("--max-clock-skew", type=float, default=900, metavar="SECONDS",
-                        help="allowed distance of 'time' from --now (default 900)")
+    parser.add_argument("--max-clock-skew", default="900", metavar="SECONDS",
+                        help="allowed distance of 'time' from --now, or 'off' (default 900)")
     parser.add_argument("--lenient-time", action="store_true",
                         help="also accept the compact time formats yyyyMMddHHmmss and yyyyMMddTHHmmss")
     parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
@@ -253,7 +268,9 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
 
 def run_explain(args: argparse.Namespace) -> int:
     lookup = _explain_credentials(args)
-    header = Path(args.header[1:]).read_text(encoding="utf-8").strip() if args.header.startswith("@") else args.header
+    header = _header_value(args.header)
+    bank_now = _parse_time(args.now, "--now") if args.now else None
+    skew = _clock_skew(args.max_clock_skew)
     body = _read_json(args.body, "--body") if args.body else None
     if body is not None and not isinstance(body, dict):
         raise UsageError("--body: the request body must be a JSON object")
@@ -270,8 +287,8 @@ def run_explain(args: argparse.Namespace) -> int:
         out.append(("decoded auth object", json.dumps(_auth_json(auth), ensure_ascii=False, indent=2)))
         verdict = signing.verify(auth, method=method, path=path, query=query, body=body,
                                  credentials=lookup,
-                                 clock_now=signing.parse_auth_time(args.now, lenient=True) if args.now else None,
-                                 max_clock_skew=args.max_clock_skew, lenient_time_formats=args.lenient_time)
+                                 clock_now=bank_now, max_clock_skew=skew,
+                                 lenient_time_formats=args.lenient_time)
     if args.json:
         print(json.dumps({"request": f"{method} {path}", **verdict.to_json()}, ensure_ascii=False, indent=2))
     else:

@@ -67,10 +67,9 @@ class ClockState:
 
 def initial_state(start: datetime | None, frozen: bool) -> ClockState:
     """The clock a server starts with: ``--clock`` and ``--frozen-clock``."""
-    state = ClockState()
-    if start is not None:
-        state = state.set_to(start)
-    return state.freeze() if frozen else state
+    if frozen:
+        return ClockState(0.0, _utc(start or real_now()).isoformat())
+    return ClockState() if start is None else ClockState().set_to(start)
 
 
 def bank_date(moment: datetime):

@@ -7,11 +7,11 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from mockbank import __version__, magic, signing
 from mockbank.faults import FaultError
-from mockbank.web import ApiError, json_body, json_response
+from mockbank.web import ApiError, json_body, json_response, runtime
 
 blueprint = Blueprint("control", __name__, url_prefix="/_mock")
 
@@ -19,10 +19,6 @@ blueprint = Blueprint("control", __name__, url_prefix="/_mock")
 _MAX_INT = 2**63 - 1
 #: The bank clock stays within these years: near the ends of the calendar, dates cannot be computed on.
 CLOCK_RANGE = (datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc))
-
-
-def runtime():
-    return current_app.extensions["mockbank"]
 
 
 def _body() -> dict[str, Any]:
@@ -86,7 +82,11 @@ def set_clock() -> Response:
             state = state.advance(float(body["advance"]))
         except OverflowError:  # beyond what a datetime can hold
             state = None
-    if state is None or not CLOCK_RANGE[0] <= state.now() < CLOCK_RANGE[1]:
+    try:
+        in_range = state is not None and CLOCK_RANGE[0] <= state.now() < CLOCK_RANGE[1]
+    except OverflowError:  # set to the calendar's last second, then overtaken by real time
+        in_range = False
+    if not in_range:
         raise ApiError(400, "bad-request", "the bank clock must stay from 1900-01-01 to before 9000-01-01 (UTC)",
                        [{"pointer": "/advance" if "advance" in body else "/now",
                          "reason": "moves the bank clock outside 1900-01-01 to 9000-01-01"}])

@@ -46,9 +46,7 @@ class Account:
 class Fixture:
     erps: tuple[Erp, ...]
     accounts: tuple[Account, ...]
-    settings: dict[str, Any]
     source: str
-    document: dict[str, Any]  # the file's JSON, kept so any worker can reset from it
 
     def credentials(self) -> list[signing.Credentials]:
         """Every account's signing credentials (what ``serve`` prints and the README lists)."""
@@ -96,4 +94,4 @@ def from_document(document: Any, source: str = "fixture") -> Fixture:
     duplicate = next((n for n in numbers if numbers.count(n) > 1), None)
     if duplicate:
         raise FixtureError(f"{source}: account {duplicate} is listed twice")
-    return Fixture(erps, tuple(accounts), dict(document.get("settings", {})), source, document)
+    return Fixture(erps, tuple(accounts), source)

@@ -82,9 +82,10 @@ class CertificationCheck(pytest.Item):
     def runtest(self) -> None:
         from mockbank.contract_tests.runner import PASSED, run_check
 
-        result = run_check(_certify_session(self.config), self.check)
+        session = _certify_session(self.config)
+        result = run_check(session, self.check)
         if result.status != PASSED:
-            raise CertificationFailed(_describe(result))
+            raise CertificationFailed(_describe(result, session.seed))
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, CertificationFailed):
@@ -115,8 +116,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         state["stack"].close()
 
 
-def _describe(result) -> str:
-    lines = [f"{result.id}: {result.message}"]
+def _describe(result, seed: int) -> str:
+    lines = [f"{result.id}: {result.message}", f"seed {seed} (replay with --mockbank-seed {seed})"]
     if result.diagnosis:
         lines.append(f"signature diagnosis: {json.dumps(result.diagnosis, ensure_ascii=False, default=str)}")
     if result.example is not None:

@@ -16,11 +16,11 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from typing import Any
 
+from mockbank.jsonnumbers import decimal_to_json
+
 MEMORY = ":memory:"
-SCHEMA_VERSION = 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -58,9 +58,10 @@ TRANS_ID_BASE = 254_000_000
 
 def _journal_value(value: Any) -> Any:
     """Decimal numbers stay numbers in the journal (a client sending "100.00" differs from 100.00)."""
-    if isinstance(value, Decimal) and value.is_finite() and value.adjusted() <= 300:
-        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
-    return str(value)  # beyond 1E+300, int() would write out every digit (1E+999999999 hangs) and float() is inf
+    try:
+        return decimal_to_json(value)
+    except TypeError:
+        return str(value)
 
 
 def _temporary_database() -> str:

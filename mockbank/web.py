@@ -11,9 +11,16 @@ from flask import Flask, Response, current_app, request
 from flask.json.provider import JSONProvider
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from mockbank.jsonnumbers import decimal_to_json
+
 log = logging.getLogger("mockbank")
 
 JSON_MIMETYPE = "application/json; charset=utf-8"
+
+
+def runtime() -> Any:
+    """The running emulator of this app (bank, fault plan, journal): a ``mockbank.app.Runtime``."""
+    return current_app.extensions["mockbank"]
 
 
 class ApiError(Exception):
@@ -34,12 +41,6 @@ class ApiError(Exception):
         return body
 
 
-def _to_json(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and "." not in str(value) else float(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
 class DecimalJSONProvider(JSONProvider):
     """JSON with Decimal amounts written as numbers, keys in insertion order, UTF-8 text."""
 
@@ -47,7 +48,7 @@ class DecimalJSONProvider(JSONProvider):
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         kwargs.setdefault("ensure_ascii", False)
-        kwargs.setdefault("default", _to_json)
+        kwargs.setdefault("default", decimal_to_json)
         return json.dumps(obj, **kwargs)
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
@@ -61,7 +62,7 @@ class DecimalJSONProvider(JSONProvider):
 
 def dumps(value: Any) -> str:
     """JSON text the way responses are written."""
-    return json.dumps(value, ensure_ascii=False, default=_to_json)
+    return json.dumps(value, ensure_ascii=False, default=decimal_to_json)
 
 
 def json_response(body: Any, status: int | str = 200) -> Response:
@@ -136,9 +137,9 @@ def json_body() -> dict[str, Any]:
     return body
 
 
-def query_dict() -> dict[str, Any]:
+def query_dict(of=None) -> dict[str, Any]:
     """The query string as a dict: a key given once maps to a string, a repeated key to a list."""
-    return {key: values[0] if len(values) == 1 else values for key, values in request.args.lists()}
+    return {key: values[0] if len(values) == 1 else values for key, values in (of or request).args.lists()}
 
 
 def schema_error(violations: list, what: str = "request") -> ApiError:

@@ -125,3 +125,16 @@ def test_explain_finds_the_credentials_in_the_demo_bank(tmp_path, capsys):
               str(tmp_path / "missing.json")])
     assert exited.value.code == 2
     assert "cannot read the fixture file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["explain", "--header", "Basic x", "--now", "yesterday"], "--now"),
+    (["explain", "--header", "@/nonexistent/header.txt"], "cannot read"),
+    (["explain", "--header", "Basic x", "--max-clock-skew", "soon"], "--max-clock-skew"),
+    (["serve", "--clock", "noon"], "--clock"),
+])
+def test_bad_options_are_named_without_a_traceback(argv, message, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err

@@ -486,7 +486,6 @@ def test_violations_are_sorted_pointed_and_short(name, instance):
 
 # --- the compiled fast path agrees with jsonschema, the reference ---------------------------------
 
-from decimal import Decimal  # noqa: E402
 
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402

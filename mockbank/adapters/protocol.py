@@ -15,6 +15,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TextIO
 
+from mockbank.jsonnumbers import decimal_to_json
+
 OPERATIONS = ("pay", "status", "payment", "statement", "balance", "cancel")
 ERROR_KINDS = ("unauthorized", "bad-request", "server-error", "timeout", "connection", "invalid-response")
 
@@ -27,15 +29,9 @@ class AdapterError(Exception):
         self.kind, self.message, self.http_status = kind, message, http_status
 
 
-def _number(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
 def reply_line(reply: dict[str, Any]) -> str:
     """One reply as a JSON line."""
-    return json.dumps(reply, ensure_ascii=False, default=_number) + "\n"
+    return json.dumps(reply, ensure_ascii=False, default=decimal_to_json) + "\n"
 
 
 def serve(handle: Callable[[dict[str, Any]], Any], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
