@@ -37,6 +37,7 @@ MAX_PERIOD_DAYS = 400
 #: Amounts from here on are refused (AM02): in cents, converted, they would no longer fit the store's integers.
 MAX_AMOUNT = Decimal("1E+15")
 
+CURRENCY = re.compile(r"[A-Z]{3}")
 _IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}")
 _FIK = re.compile(r"\+(01|04|15|71|73|75)<([0-9]{0,19})\+([0-9]{8})<")
 _DIGITS = re.compile(r"[0-9]{6,14}")
@@ -596,10 +597,10 @@ class Bank:
         transaction = data["transaction"]
         answer: dict[str, Any] = {"transId": row["trans_id"], "paymentId": row["payment_id"],
                                   "endToEndId": row["end_to_end_id"], "status": row["status"]}
-        info: dict[str, Any] = {}
-        if transaction.get("text"):
+        info: dict[str, Any] = {}  # only what is valid: a Failed (32) payment may have sent anything
+        if isinstance(transaction.get("text"), str) and transaction["text"]:
             info["text"] = transaction["text"]
-        if data["amount"] is not None:
+        if data["amount"] is not None and isinstance(data["currency"], str) and CURRENCY.fullmatch(data["currency"]):
             info["instructed"] = {"amount": Decimal(data["amount"]), "currency": data["currency"]}
         if data["transacted"] and row["status"] == magic.SUCCEEDED:
             info["transacted"] = {"amount": Decimal(data["transacted"]["amount"]),
