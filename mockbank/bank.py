@@ -20,7 +20,8 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from mockbank import bankdays, clock, history, magic, schemas, signing
+from mockbank import bankdays, clock, entries, history, magic, schemas, signing
+from mockbank.entries import from_cents
 from mockbank.fixtures import PROGRESSION_MODES, Fixture
 from mockbank.store import Store
 
@@ -73,8 +74,6 @@ def to_cents(amount: Decimal) -> int:
     return int((amount * 100).to_integral_value(ROUND_HALF_UP))
 
 
-def from_cents(cents: int) -> Decimal:
-    return (Decimal(cents) / 100).quantize(CENT)
 
 
 def parse_request_date(text: str, name: str) -> date:
@@ -145,7 +144,8 @@ class Bank:
             for index, entry in enumerate(sorted(account.entries, key=lambda e: e["booking"])):
                 amount = Decimal(str(entry["amount"]))
                 self.store.add_entry(account.account, str(entry.get("id", f"F{index + 1:06d}")), entry["booking"],
-                                     entry.get("value", entry["booking"]), to_cents(amount), _fixture_entry_data(entry))
+                                     entry.get("value", entry["booking"]), to_cents(amount),
+                                     entries.fixture_entry_data(entry))
             return
         if account.history_days <= 0:
             return
@@ -153,7 +153,7 @@ class Bank:
         for entry in history.generate_history(account.account, account.currency, account.opening_balance, start,
                                               today):
             self.store.add_entry(account.account, entry.entry_id, entry.booking.isoformat(), entry.value.isoformat(),
-                                 to_cents(entry.amount), _history_entry_data(entry))
+                                 to_cents(entry.amount), entries.history_entry_data(entry))
 
     # ------------------------------------------------------------------ credentials (signing.CredentialLookup)
 
@@ -513,7 +513,7 @@ class Bank:
                 for entry in rows:
                     running += entry["amount_cents"]
                     balances.append(running)
-        render = _full_entry if style == "full" else _simple_entry
+        render = entries.full_entry if style == "full" else entries.simple_entry
         envelope = self._report_envelope(row, request_id, now)
         envelope.update({"from": f"{start.isoformat()}T00:00:00", "to": f"{end.isoformat()}T00:00:00",
                          "entries": [render(entry, balance, row["currency"]) for entry, balance in zip(rows, balances)]})
@@ -538,20 +538,20 @@ class Bank:
             self._catch_up(account, now)
             running = row["opening_cents"] + self.store.sum_before(account, start.isoformat())
             sums = self.store.daily_sums(account, start.isoformat(), min(end, today).isoformat())
-        entries = []
+        balances = []
         day = start
         while day <= min(end, today):
             closing = running + sums.get(day.isoformat(), 0)
             if bankdays.is_bank_day(day):
                 if 1 in wanted:
-                    entries.append({"date": day.isoformat(), "amount": from_cents(running), "type": 1})
+                    balances.append({"date": day.isoformat(), "amount": from_cents(running), "type": 1})
                 if 2 in wanted and day < today:
-                    entries.append({"date": day.isoformat(), "amount": from_cents(closing), "type": 2})
+                    balances.append({"date": day.isoformat(), "amount": from_cents(closing), "type": 2})
             running = closing
             day += timedelta(days=1)
         envelope = self._report_envelope(row, request_id, now)
         envelope.pop("owner", None)
-        envelope.update({"from": start.isoformat(), "to": end.isoformat(), "entries": entries})
+        envelope.update({"from": start.isoformat(), "to": end.isoformat(), "entries": balances})
         return envelope
 
     @staticmethod
@@ -675,70 +675,6 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, list):
         return [_json_safe(item) for item in value]
     return value
-
-
-def _history_entry_data(entry: history.HistoryEntry) -> dict[str, Any]:
-    outgoing = entry.amount < 0
-    party = {"id": "", "name": entry.counterparty_name or ""}
-    data = {"type": entry.kind, "text": entry.text, "creditorText": entry.creditor_text,
-            "creditorMessage": entry.creditor_message, "debtorText": entry.debtor_text,
-            "debtorMessage": entry.debtor_message, "endToEndId": entry.end_to_end_id,
-            "transactionCodes": list(entry.transaction_codes),
-            "advis": [line for line in (entry.creditor_message, entry.debtor_message) if line]}
-    if entry.counterparty_name:
-        data["creditor" if outgoing else "debtor"] = party
-    if entry.counterparty_account:
-        data["creditorAccount" if outgoing else "debtorAccount"] = entry.counterparty_account
-    return data
-
-
-def _fixture_entry_data(entry: dict[str, Any]) -> dict[str, Any]:
-    amount = Decimal(str(entry["amount"]))
-    party = entry.get("counterparty") or {}
-    data = {key: entry.get(key) for key in ("text", "type", "creditorText", "debtorText", "creditorMessage",
-                                            "debtorMessage")}
-    data["type"] = data["type"] or "Transfer"
-    data["advis"] = [line for line in (entry.get("creditorMessage"), entry.get("debtorMessage")) if line]
-    if party.get("name"):
-        data["creditor" if amount < 0 else "debtor"] = {"id": "", "name": party["name"]}
-    if party.get("account"):
-        data["creditorAccount" if amount < 0 else "debtorAccount"] = party["account"]
-    return data
-
-
-_OPTIONAL_ENTRY_FIELDS = ("creditorText", "creditorMessage", "debtorText", "debtorMessage", "endToEndId", "creditor",
-                          "debtor", "creditorAccount", "debtorAccount", "instructedCurrency", "instructedAmount",
-                          "exchangeRate")
-
-
-def _common_entry(row, data: dict[str, Any]) -> dict[str, Any]:
-    entry = {"id": row["entry_id"], "sequence": row["seq"],
-             "date": {"booking": f"{row['booking']}T00:00:00", "value": f"{row['value']}T00:00:00"},
-             "type": data.get("type") or "Transfer", "text": data.get("text") or ""}
-    codes = data.get("transactionCodes")
-    if codes:
-        entry["transactionCodes"] = {"domain": codes[0], "family": codes[1], "subFamily": codes[2]}
-    for key in _OPTIONAL_ENTRY_FIELDS:
-        if data.get(key) not in (None, ""):
-            value = data[key]
-            entry[key] = Decimal(value) if key in ("instructedAmount", "exchangeRate") else value
-    return entry
-
-
-def _simple_entry(row, balance: int, currency: str) -> dict[str, Any]:
-    data = _loads(row["data"])
-    entry = _common_entry(row, data)
-    entry["amount"] = from_cents(row["amount_cents"])
-    entry["balance"] = from_cents(balance)
-    return entry
-
-
-def _full_entry(row, balance: int, currency: str) -> dict[str, Any]:
-    data = _loads(row["data"])
-    entry = _common_entry(row, data)
-    entry["amounts"] = {"amount": from_cents(row["amount_cents"]), "balance": from_cents(balance), "currency": currency}
-    entry["advis"] = data.get("advis") or []
-    return entry
 
 
 def schema_errors_by_transaction(body: dict[str, Any], reject_unknown_fields: bool = False,
