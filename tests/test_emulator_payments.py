@@ -272,7 +272,7 @@ def test_an_unknown_trans_id_is_not_found_and_the_reference_client_reads_it(emul
 
 
 def test_a_final_payment_cannot_be_forced_elsewhere(emulator):
-    pay(emulator, transaction("BAD", currency="XXX", day=BANK_TODAY))
+    pay(emulator, transaction("BAD", currency="QQQ", day=BANK_TODAY))
     response = emulator.http.post(emulator.url + "/_mock/progress", json={"paymentId": "BAD", "status": 8})
     assert response.status_code == 409 and response.json()["error"] == "conflict"
 
