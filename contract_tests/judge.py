@@ -14,7 +14,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from mockbank import schemas
-from mockbank.bank import BankError, parse_request_date
+from mockbank.bank import parse_request_date
+from mockbank.errors import BankError
 from mockbank.contract_tests.session import CheckFailed, Exchange
 
 #: Fields the kit adds to responses to see that clients ignore what they do not know.

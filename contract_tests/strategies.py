@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from mockbank import schemas
+from mockbank import money, schemas
 
 #: The certification bank's frozen clock: a Monday before Christmas, near a month and a year end.
 BANK_NOW = "2026-12-21T09:00:00"
@@ -49,14 +49,8 @@ amounts = st.one_of(
 ).map(lambda value: value.quantize(Decimal("0.01")))
 
 
-def _iban(digits: str) -> str:
-    body = f"{digits}DK00"
-    check = 98 - int("".join(str(int(ch, 36)) for ch in body)) % 97
-    return f"DK{check:02d}{digits}"
-
-
 bbans = st.from_regex(r"[1-9][0-9]{3}[0-9]{10}", fullmatch=True)
-ibans = st.from_regex(r"[0-9]{14}", fullmatch=True).map(_iban)
+ibans = st.from_regex(r"[0-9]{14}", fullmatch=True).map(lambda digits: money.make_iban("DK", digits))
 fik_strings = st.one_of(
     st.builds(lambda card, creditor: f"+{card}<+{creditor}<", st.sampled_from(["01", "73"]),
               st.from_regex(r"[0-9]{8}", fullmatch=True)),

@@ -11,8 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from mockbank import bank as bank_module
-from mockbank import schemas, signing
+from mockbank import render, schemas, signing
 from mockbank.faults import DROP_HEADER, reshape
 from mockbank.web import ApiError, json_body, json_response, query_dict, runtime, schema_error
 
@@ -186,10 +185,6 @@ def _flag(value: Any) -> bool:
     return value if isinstance(value, bool) else str(value).strip().lower() == "true"
 
 
-def _ok(body: dict[str, Any]) -> Response:
-    return json_response(body)
-
-
 # --------------------------------------------------------------------------- endpoints
 
 
@@ -197,37 +192,38 @@ def _ok(body: dict[str, Any]) -> Response:
 def send_payment() -> Response:
     body = json_body()
     g.body = body
-    request_level, per_transaction = bank_module.schema_errors_by_transaction(
-        body, runtime().bank.settings.reject_unknown_fields)
+    request_level, per_transaction = schema_errors_by_transaction(body, runtime().bank.settings.reject_unknown_fields)
     if request_level:
         raise ApiError(400, "bad-request", "the payment request does not match its schema: " + "; ".join(
             f"{d['pointer'] or '/'} {d['reason']}" for d in request_level[:5]), request_level)
     auth = authenticate(body=body)
-    return _ok(runtime().bank.pay(account_of(auth), body["requestId"], body["transactions"], body.get("options"),
-                                  per_transaction))
+    answers = runtime().bank.pay(account_of(auth), body["requestId"], body["transactions"], body.get("options"),
+                                 per_transaction)
+    return json_response(render.payment_answers(answers))
 
 
 @blueprint.get("/payment/<trans_id>")
 def payment_by_trans_id(trans_id: str) -> Response:
     params = _params("payment-query", "payment-query")
     auth = authenticate(query=params)
-    return _ok(runtime().bank.payment(account_of(auth), params["requestId"], trans_id))
+    return json_response(render.payment_answers(runtime().bank.payment(account_of(auth), params["requestId"], trans_id)))
 
 
 @blueprint.route("/status", methods=["GET", "POST"])
 def payment_status() -> Response:
     params = _params("status-query", "status-request")
     auth = _authenticate_params(params)
-    return _ok(runtime().bank.status(account_of(auth), params["requestId"], _payment_ids(params)))
+    answers = runtime().bank.status(account_of(auth), params["requestId"], _payment_ids(params))
+    return json_response(render.payment_answers(answers))
 
 
 @blueprint.route("/report/account", methods=["GET", "POST"])
 def statement() -> Response:
     params = _params("statement-query", "statement-request")
     auth = _authenticate_params(params)
-    return _ok(runtime().bank.statement(auth.service_provider, account_of(auth), params["requestId"],
-                                        params.get("type"), params.get("from"), params.get("to"),
-                                        _flag(params.get("newOnly", False))))
+    report = runtime().bank.statement(auth.service_provider, account_of(auth), params["requestId"], params.get("type"),
+                                      params.get("from"), params.get("to"), _flag(params.get("newOnly", False)))
+    return json_response(render.statement(report))
 
 
 @blueprint.route("/report/balance", methods=["GET", "POST"])
@@ -235,17 +231,42 @@ def balance() -> Response:
     params = _params("balance-query", "balance-request")
     auth = _authenticate_params(params)
     kind = params.get("type")
-    return _ok(runtime().bank.balance(account_of(auth), params["requestId"], int(kind) if kind is not None else None,
-                                      params.get("from"), params.get("to")))
+    report = runtime().bank.balance(account_of(auth), params["requestId"], int(kind) if kind is not None else None,
+                                    params.get("from"), params.get("to"))
+    return json_response(render.balance_report(report))
 
 
 @blueprint.post("/payment/cancel")
 def cancel() -> Response:
     params = _params("cancel-request", "cancel-request")
     auth = authenticate(body=params)
-    return _ok(runtime().bank.cancel(account_of(auth), params["requestId"], _payment_ids(params) or []))
+    answers = runtime().bank.cancel(account_of(auth), params["requestId"], _payment_ids(params) or [])
+    return json_response(render.payment_answers(answers))
 
 
 def _authenticate_params(params: dict[str, Any]) -> signing.AuthObject:
     return authenticate(body=params) if request.method == "POST" else authenticate(query=params)
 
+
+
+def schema_errors_by_transaction(body: dict[str, Any], reject_unknown_fields: bool = False,
+                                 ) -> tuple[list[dict[str, str]], dict[int, list[dict[str, str]]]]:
+    """Split a payment body's schema violations: request-level ones, and per transaction index.
+
+    A transaction's own field errors make only that payment Failed (32); everything else (and a
+    transaction without a usable paymentId) fails the whole request. With ``reject_unknown_fields``
+    a field the schema does not define is a violation too.
+    """
+    request_level, per_transaction = [], {}
+    violations = schemas.violations("payment-request", body)
+    if reject_unknown_fields and not violations:
+        violations = schemas.unknown_fields("payment-request", body)
+    for violation in violations:
+        parts = violation.pointer.split("/")
+        if len(parts) >= 4 and parts[1] == "transactions" and parts[3] != "paymentId":
+            field_name = "/".join(parts[3:])
+            per_transaction.setdefault(int(parts[2]), []).append(
+                {"code": "FIELD", "field": field_name, "text": f"{field_name} {violation.reason}"})
+        else:
+            request_level.append({"pointer": violation.pointer, "reason": violation.reason})
+    return request_level, per_transaction

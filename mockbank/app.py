@@ -12,12 +12,15 @@ from flask import Flask, Request, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from mockbank import api, control
-from mockbank.bank import Bank, BankError
+from mockbank.bank import Bank
+from mockbank.errors import BankError, Conflict, NotFound
+from mockbank.settings import DEFAULT_MAX_BODY
 from mockbank.faults import DROP_HEADER, DropConnectionMiddleware, FaultPlan
 from mockbank.web import (ApiError, DecimalJSONProvider, json_response, loads_request_json, query_dict,
                           register_error_handlers)
 
-DEFAULT_MAX_BODY = 1024 * 1024
+#: The HTTP status of each kind of refusal; any other BankError is a bad request.
+STATUS_OF_ERROR = {NotFound: 404, Conflict: 409}
 
 
 class Runtime:
@@ -101,7 +104,8 @@ def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY) -> Flask:
 
     @app.errorhandler(BankError)
     def bank_error(error: BankError) -> Response:
-        return json_response(ApiError(error.status, error.code, error.message, error.details).body(), error.status)
+        status = STATUS_OF_ERROR.get(type(error), 400)
+        return json_response(ApiError(status, error.code, error.message, error.details).body(), status)
 
     app.wsgi_app = DropConnectionMiddleware(app.wsgi_app)
     return app

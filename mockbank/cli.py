@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from mockbank import __version__, signing
+from mockbank.settings import DEFAULT_MAX_BODY, DEFAULT_MAX_CLOCK_SKEW, DEFAULT_STEP_SECONDS
 
 
 class UsageError(Exception):
@@ -59,17 +60,17 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--reset", action="store_true", help="start from the fixtures even if --db holds a bank")
     parser.add_argument("--clock", metavar="ISO8601", help="start the bank clock at this instant (UTC if no zone)")
     parser.add_argument("--frozen-clock", action="store_true", help="stop the bank clock (move it via /_mock/clock)")
-    parser.add_argument("--max-clock-skew", default="900", metavar="SECONDS",
-                        help="allowed distance of the auth 'time' from the clock, or 'off' (default 900)")
+    parser.add_argument("--max-clock-skew", default=f"{DEFAULT_MAX_CLOCK_SKEW:g}", metavar="SECONDS",
+                        help="allowed distance of the auth 'time' from the clock, or 'off' (default %(default)s)")
     parser.add_argument("--workers", type=int, default=1, metavar="N",
                         help="worker processes sharing the database file (POSIX; default 1)")
     parser.add_argument("--threads", type=int, default=8, metavar="N", help="threads per worker (default 8)")
     parser.add_argument("--progression", choices=("poll", "time", "manual"), default="poll",
                         help="how payments move 1 -> 2 -> 4 -> 8: per status read (poll, default), per "
                              "--step-seconds of bank time (time), or only via /_mock/progress (manual)")
-    parser.add_argument("--step-seconds", type=float, default=5.0, metavar="S",
+    parser.add_argument("--step-seconds", type=float, default=DEFAULT_STEP_SECONDS, metavar="S",
                         help="bank-clock seconds per status step in time mode (default 5)")
-    parser.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES",
+    parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
                         help="largest request body accepted (default 1 MiB; larger answers 413)")
     parser.add_argument("--lenient-time", action="store_true",
                         help="also accept the compact auth time formats yyyyMMddHHmmss and yyyyMMddTHHmmss")
@@ -83,7 +84,7 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     from mockbank import fixtures, server
-    from mockbank.bank import Settings
+    from mockbank.settings import Settings
 
     skew = _clock_skew(args.max_clock_skew)
     if args.clock:
@@ -258,8 +259,8 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--method", choices=("GET", "POST"), help="default: POST with --body, GET otherwise")
     parser.add_argument("--path", help="default: /payment for a body with transactions, /status otherwise")
     parser.add_argument("--now", metavar="ISO8601", help="the bank clock, to check the clock skew")
-    parser.add_argument("--max-clock-skew", default="900", metavar="SECONDS",
-                        help="allowed distance of 'time' from --now, or 'off' (default 900)")
+    parser.add_argument("--max-clock-skew", default=f"{DEFAULT_MAX_CLOCK_SKEW:g}", metavar="SECONDS",
+                        help="allowed distance of 'time' from --now, or 'off' (default %(default)s)")
     parser.add_argument("--lenient-time", action="store_true",
                         help="also accept the compact time formats yyyyMMddHHmmss and yyyyMMddTHHmmss")
     parser.add_argument("--json", action="store_true", help="print the verdict as JSON")

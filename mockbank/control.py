@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from mockbank import __version__, magic, signing
+from mockbank import __version__, magic, render, signing
 from mockbank.faults import FaultError
 from mockbank.web import ApiError, json_body, json_response, runtime
 
@@ -141,12 +141,17 @@ def progress() -> Response:
                                or status not in magic.STATUS_NAMES or status == magic.NOT_FOUND):
         raise ApiError(400, "bad-request", "status needs a paymentId and must be a payment status other than 64",
                        [{"pointer": "/status", "reason": "is not a status a payment can be moved to"}])
-    return json_response({"payments": runtime().bank.progress(payment_id, status, account)})
+    bank = runtime().bank
+    moved = bank.progress(payment_id, status, account)
+    return json_response({"payments": [render.payment_description(payment, bank.mode(payment.account))
+                                       for payment in moved]})
 
 
 @blueprint.get("/payments")
 def payments() -> Response:
-    return json_response(runtime().bank.payments(request.args.get("account")))
+    bank = runtime().bank
+    return json_response([render.payment_description(payment, bank.mode(payment.account))
+                          for payment in bank.payments(request.args.get("account"))])
 
 
 @blueprint.get("/progression")

@@ -1,20 +1,12 @@
-"""Statement entries: what is stored for each (from the generated history, a fixture or a booked
-payment) and how it is shown in the two statement formats, Simple and Full (spec §5.4, §5.5)."""
+"""Statement entries: what is stored for each, from the generated history, a fixture or a booked payment."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
 from mockbank import history
-
-CENT = Decimal("0.01")
-
-
-def from_cents(cents: int) -> Decimal:
-    """Integer minor units as an amount with two decimals."""
-    return (Decimal(cents) / 100).quantize(CENT)
+from mockbank.models import Payment
 
 
 def history_entry_data(entry: history.HistoryEntry) -> dict[str, Any]:
@@ -48,38 +40,19 @@ def fixture_entry_data(entry: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-_OPTIONAL_ENTRY_FIELDS = ("creditorText", "creditorMessage", "debtorText", "debtorMessage", "endToEndId", "creditor",
-                          "debtor", "creditorAccount", "debtorAccount", "instructedCurrency", "instructedAmount",
-                          "exchangeRate")
-
-
-def _common_entry(row, data: dict[str, Any]) -> dict[str, Any]:
-    entry = {"id": row["entry_id"], "sequence": row["seq"],
-             "date": {"booking": f"{row['booking']}T00:00:00", "value": f"{row['value']}T00:00:00"},
-             "type": data.get("type") or "Transfer", "text": data.get("text") or ""}
-    codes = data.get("transactionCodes")
-    if codes:
-        entry["transactionCodes"] = {"domain": codes[0], "family": codes[1], "subFamily": codes[2]}
-    for key in _OPTIONAL_ENTRY_FIELDS:
-        if data.get(key) not in (None, ""):
-            value = data[key]
-            entry[key] = Decimal(value) if key in ("instructedAmount", "exchangeRate") else value
-    return entry
-
-
-def simple_entry(row, balance: int, currency: str) -> dict[str, Any]:
-    """A stored entry in the Simple format, with the running balance after it."""
-    data = json.loads(row["data"])
-    entry = _common_entry(row, data)
-    entry["amount"] = from_cents(row["amount_cents"])
-    entry["balance"] = from_cents(balance)
-    return entry
-
-
-def full_entry(row, balance: int, currency: str) -> dict[str, Any]:
-    """A stored entry in the Full format: amounts in ``amounts``, advice lines in ``advis``."""
-    data = json.loads(row["data"])
-    entry = _common_entry(row, data)
-    entry["amounts"] = {"amount": from_cents(row["amount_cents"]), "balance": from_cents(balance), "currency": currency}
-    entry["advis"] = data.get("advis") or []
-    return entry
+def payment_entry_data(payment: Payment, booked: Decimal) -> dict[str, Any]:
+    """What is stored for a booked payment; ``booked`` is its amount in the account's currency."""
+    transaction = payment.transaction
+    creditor = transaction.get("creditor") or {}
+    lines = transaction.get("creditorMessage") or []
+    data = {
+        "type": "Transfer", "text": (transaction.get("text") or f"Overførsel {creditor.get('name', '')}".strip())[:35],
+        "creditorText": transaction.get("creditorText"), "creditorMessage": " ".join(lines) or None,
+        "advis": list(lines), "endToEndId": payment.end_to_end_id, "paymentId": payment.payment_id,
+        "transactionCodes": ["PMNT", "ICDT", "ESCT" if payment.currency == "EUR" else "DMCT"],
+        "creditor": {"id": "", "name": creditor.get("name", "")}, "creditorAccount": transaction.get("account"),
+    }
+    if payment.currency != payment.account_currency:
+        data.update(instructedCurrency=payment.currency, instructedAmount=str(payment.amount),
+                    exchangeRate=str((booked / payment.amount).quantize(Decimal("0.000001"))))
+    return data

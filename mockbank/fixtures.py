@@ -9,10 +9,10 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from mockbank import schemas, signing
+from mockbank import models, schemas, signing
+from mockbank.models import Erp
 
 DEMO_FIXTURE = "demo.json"
-PROGRESSION_MODES = ("poll", "time", "manual")
 DEFAULT_HISTORY_DAYS = 90
 
 
@@ -21,23 +21,9 @@ class FixtureError(ValueError):
 
 
 @dataclass(frozen=True)
-class Erp:
-    service_provider: str
-    api_key: str
-    progression: str | None = None
+class Account(models.Account):
+    """An account as a fixture file describes it: the account, and how its statement history starts."""
 
-
-@dataclass(frozen=True)
-class Account:
-    account: str
-    integration_code: str
-    service_provider: str
-    currency: str
-    name: str = ""
-    bic: str = ""
-    owner: dict[str, Any] = field(default_factory=dict)
-    opening_balance: Decimal = Decimal("0")
-    progression: str | None = None
     history_days: int = DEFAULT_HISTORY_DAYS
     entries: tuple[dict[str, Any], ...] | None = None  # given history; None = generate one
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Callable, Iterator, Sequence
 
+from mockbank import money
 from mockbank.bankdays import bank_days, next_bank_day, previous_bank_day
 
 __all__ = ["KINDS", "HistoryEntry", "balance_floor", "generate_history"]
@@ -63,19 +64,9 @@ class HistoryEntry:
 
 
 # --------------------------------------------------------------------------------------------------
-# Tables. Amounts are DKK; they are converted to the account's currency with _DKK_PER_UNIT.
+# Tables. Amounts are DKK; they are converted to the account's currency at the bank's rates (mockbank.money).
 # --------------------------------------------------------------------------------------------------
 
-#: Approximate exchange rates: DKK per unit of the currency. Unknown currencies count as DKK.
-_DKK_PER_UNIT: dict[str, Decimal] = {
-    "DKK": Decimal("1"),
-    "EUR": Decimal("7.46"),
-    "USD": Decimal("6.90"),
-    "GBP": Decimal("8.60"),
-    "CHF": Decimal("7.90"),
-    "SEK": Decimal("0.63"),
-    "NOK": Decimal("0.62"),
-}
 
 #: The overdraft every account may use at least, in DKK (see balance_floor).
 _MIN_OVERDRAFT_DKK = Decimal("10000")
@@ -293,11 +284,6 @@ def _weighted(rng: random.Random, weights: Sequence[int]) -> int:
     return len(weights) - 1
 
 
-def _iban(country: str, bban: str) -> str:
-    """Build an IBAN with valid ISO 13616 check digits from a country code and a BBAN."""
-    rearranged = f"{bban}{country}00"
-    number = int("".join(str(int(ch, 36)) for ch in rearranged))
-    return f"{country}{98 - number % 97:02d}{bban}"
 
 
 def _party(name: str, country: str) -> _Party:
@@ -307,7 +293,7 @@ def _party(name: str, country: str) -> _Party:
         return _Party(name, _pick(rng, _REG_NUMBERS) + _digits(rng, 10))
     bank_codes, length = _IBAN_SHAPES[country]
     prefix = _pick(rng, bank_codes) if bank_codes else ""
-    return _Party(name, _iban(country, prefix + _digits(rng, length)))
+    return _Party(name, money.make_iban(country, prefix + _digits(rng, length)))
 
 
 def _profile(account: str, currency: str) -> _Profile:
@@ -321,7 +307,7 @@ def _profile(account: str, currency: str) -> _Profile:
     ]
     return _Profile(
         market=market,
-        dkk_per_unit=_DKK_PER_UNIT.get(currency, Decimal(1)),
+        dkk_per_unit=money.dkk_per_unit(currency),
         transfer_code=_TRANSFER_CODES.get(currency, "XBCT"),
         size=size,
         customers=tuple(_party(*c) for c in _sample(rng, market.customers, 8)),
@@ -565,7 +551,7 @@ def balance_floor(opening_balance: Decimal, currency: str) -> Decimal:
     """
     with localcontext(_DECIMAL_CONTEXT):
         opening = Decimal(str(opening_balance))
-        minimum = _MIN_OVERDRAFT_DKK / _DKK_PER_UNIT.get(currency, Decimal(1))
+        minimum = _MIN_OVERDRAFT_DKK / money.dkk_per_unit(currency)
         overdraft = max(abs(opening) / 2, minimum).quantize(_CENT, ROUND_HALF_UP)
         return min(opening, -overdraft)
 

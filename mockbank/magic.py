@@ -11,29 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from mockbank.models import FINAL_STATUSES, PaymentStatus
+from mockbank.models import FINAL_STATUSES, NORMAL_PATH, Outcome, PaymentStatus
 
 CREATED, PENDING, ACCEPTED, SUCCEEDED, REJECTED, FAILED, NOT_FOUND, WARNING, CANCELLING, WAITING = PaymentStatus
-NORMAL_PATH = (CREATED, PENDING, ACCEPTED, SUCCEEDED)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The statuses a payment moves through, and the messages shown on reaching a status."""
-
-    path: tuple[int, ...] = NORMAL_PATH
-    errors: dict[int, list[dict[str, str]]] = field(default_factory=dict)
-    warnings: dict[int, list[dict[str, str]]] = field(default_factory=dict)
-    magic: str | None = None  # the catalogue entry that chose this outcome
-
-    def to_json(self) -> dict[str, Any]:
-        return {"path": list(self.path), "errors": {str(k): v for k, v in self.errors.items()},
-                "warnings": {str(k): v for k, v in self.warnings.items()}, "magic": self.magic}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Outcome:
-        return cls(tuple(data["path"]), {int(k): v for k, v in data["errors"].items()},
-                   {int(k): v for k, v in data["warnings"].items()}, data.get("magic"))
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from mockbank import fixtures
-from mockbank.app import DEFAULT_MAX_BODY, create_app
-from mockbank.bank import Bank, Settings
-from mockbank.store import MEMORY, Store
+from mockbank.app import create_app
+from mockbank.bank import Bank
+from mockbank.settings import DEFAULT_MAX_BODY, Settings
+from mockbank.store import MEMORY, open_store
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class ServeOptions:
 
 def build_bank(options: ServeOptions, settings: Settings) -> tuple[Bank, bool]:
     """The bank over ``options.db``, seeded if new (or if ``reset``); returns (bank, seeded now)."""
-    bank = Bank(Store(options.db), fixtures.load(options.fixtures), settings)
+    bank = Bank(open_store(options.db), fixtures.load(options.fixtures), settings)
     if options.reset:
         bank.reset()
         return bank, True
@@ -59,7 +60,7 @@ def serve(options: ServeOptions, settings: Settings, out: TextIO = sys.stdout) -
         pid = os.fork()
         if pid == 0:  # a worker: its own store connection, the shared socket
             signal.signal(signal.SIGINT, signal.SIG_DFL)
-            worker_bank = Bank(Store(options.db), bank.fixture, settings)
+            worker_bank = Bank(open_store(options.db), bank.fixture, settings)
             _serve_socket(create_app(worker_bank, max_body=options.max_body), listener, options.threads)
             os._exit(0)
         children.append(pid)

@@ -19,6 +19,7 @@ import requests
 from werkzeug.serving import WSGIRequestHandler
 
 from mockbank import fixtures, signing
+from mockbank.settings import DEFAULT_MAX_CLOCK_SKEW, Settings
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -32,7 +33,7 @@ class Emulator:
     """An emulator with its own in-memory bank, served on 127.0.0.1 at a free port."""
 
     def __init__(self, fixture: str | None = None, *, db: str = ":memory:", progression: str = "poll",
-                 max_clock_skew: float | None = 900.0, clock: str | None = None, frozen_clock: bool = False,
+                 max_clock_skew: float | None = DEFAULT_MAX_CLOCK_SKEW, clock: str | None = None, frozen_clock: bool = False,
                  url: str | None = None, **settings: Any):
         self._fixture_path = fixture
         self._db = db
@@ -58,10 +59,10 @@ class Emulator:
         from werkzeug.serving import make_server
 
         from mockbank.app import create_app
-        from mockbank.bank import Bank, Settings
-        from mockbank.store import Store
+        from mockbank.bank import Bank
+        from mockbank.store import open_store
 
-        self.bank = Bank(Store(self._db), self.fixture, Settings(**self._settings))
+        self.bank = Bank(open_store(self._db), self.fixture, Settings(**self._settings))
         self.bank.ensure_seeded()
         self._server = make_server("127.0.0.1", 0, create_app(self.bank), threaded=True,
                                    request_handler=_QuietHandler)

@@ -249,7 +249,7 @@ def test_running_balance_never_crosses_the_floor(account, currency, opening, sta
 def test_floor_is_half_the_opening_or_10000_dkk():
     assert balance_floor(Decimal("184350.25"), "DKK") == Decimal("-92175.13")
     assert balance_floor(Decimal("5000"), "DKK") == Decimal("-10000.00")
-    assert balance_floor(Decimal("1000"), "EUR") == Decimal("-1340.48")
+    assert balance_floor(Decimal("1000"), "EUR") == Decimal("-1340.41")  # 10,000 DKK at the bank's 7.4604
     assert balance_floor(Decimal("-50000"), "DKK") == Decimal("-50000")
 
 

@@ -29,10 +29,11 @@ from hypothesis import strategies as st
 
 from mockbank import bankdays, fixtures, signing
 from mockbank.app import create_app
-from mockbank.bank import Bank, Settings
+from mockbank.bank import Bank
+from mockbank.settings import Settings
 from mockbank.clock import ClockState
 from mockbank.schemas import violations
-from mockbank.store import Store
+from mockbank.store import open_store
 from mockbank.testing import Emulator
 
 FIXTURE = fixtures.load()
@@ -71,7 +72,7 @@ PROFILE = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, Healt
 
 
 def _build(max_body: int | None = None):
-    bank = Bank(Store(":memory:"), FIXTURE, Settings())
+    bank = Bank(open_store(":memory:"), FIXTURE, Settings())
     bank.ensure_seeded()
     app = create_app(bank) if max_body is None else create_app(bank, max_body=max_body)
     return bank, app

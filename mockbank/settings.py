@@ -1,0 +1,38 @@
+"""Server settings: how the emulator behaves where the real API is unknown, and the serving defaults.
+
+The one home of every default: the command line, :mod:`mockbank.testing` and the app read them here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PROGRESSION_MODES = ("poll", "time", "manual")
+
+#: How far the auth object's ``time`` may be from the clock, in seconds (the real service: 15 minutes).
+DEFAULT_MAX_CLOCK_SKEW = 900.0
+#: Largest request body, in bytes.
+DEFAULT_MAX_BODY = 1024 * 1024
+#: Seconds between two status steps in ``time`` progression.
+DEFAULT_STEP_SECONDS = 5.0
+
+
+def default_options() -> dict[str, bool]:
+    """The ``options`` of a payment request when the client does not send them."""
+    return {"waitForBankResponse": False, "checkPaymentStatus": False, "moveToNextBankDate": False,
+            "useIban": False, "skipDuplicateCheck": False}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the emulator behaves where the real API is unknown (all configurable, see README)."""
+
+    progression: str = "poll"
+    step_seconds: float = DEFAULT_STEP_SECONDS
+    max_clock_skew: float | None = DEFAULT_MAX_CLOCK_SKEW
+    require_request_id_match: bool = True
+    lenient_time_formats: bool = False
+    reject_unknown_fields: bool = False
+    clock_start: str | None = None  # ISO 8601, from --clock
+    frozen_clock: bool = False
+    option_defaults: dict[str, bool] = field(default_factory=default_options)

@@ -1,0 +1,86 @@
+"""The store interface: every piece of the bank's mutable state, for one sandbox.
+
+The bank depends on :class:`Store` only; :mod:`mockbank.store.sql` implements it over SQLite and
+PostgreSQL. A store is bound to one sandbox (``""`` is the root bank); :meth:`Store.sandbox` gives the
+store of another one on the same database. Writes made inside :meth:`Store.transaction` commit together.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol
+
+from mockbank.models import Account, Entry, Erp, Payment
+
+#: The root bank's sandbox id.
+ROOT = ""
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used (wrong schema version, unreachable server, ...); the message says what to do."""
+
+
+class Store(Protocol):
+    """Mutable state of one sandbox."""
+
+    sandbox_id: str
+
+    def sandbox(self, sandbox_id: str) -> Store:
+        """The store of another sandbox on the same database."""
+
+    def transaction(self) -> AbstractContextManager[Any]:
+        """A write transaction; nested use joins the outer one."""
+
+    def close(self) -> None:
+        """Release the database (a throwaway ``:memory:`` database is deleted)."""
+
+    # settings of the sandbox (clock, progression, seeded flag)
+    def get(self, key: str, default: Any = None) -> Any: ...
+    def put(self, key: str, value: Any) -> None: ...
+    def wipe(self) -> None:
+        """Delete every row of this sandbox (the caller seeds it again in the same transaction)."""
+
+    # ERPs and accounts
+    def add_erp(self, erp: Erp) -> None: ...
+    def erp(self, service_provider: str) -> Erp | None: ...
+    def erps(self) -> list[Erp]: ...
+    def add_account(self, account: Account) -> None: ...
+    def account(self, number: str) -> Account | None: ...
+    def accounts(self) -> list[Account]: ...
+    def set_account_progression(self, number: str, mode: str | None) -> bool: ...
+
+    # statement entries
+    def add_entry(self, account: str, entry_id: str, booking: date, value: date, amount: Decimal,
+                  details: dict[str, Any]) -> int:
+        """Book an entry; returns its sequence number."""
+
+    def entries(self, account: str, first: date, last: date) -> list[Entry]: ...
+    def sum_before(self, account: str, day: date) -> Decimal: ...
+    def sum_through(self, account: str, day: date) -> Decimal: ...
+    def sum_through_entry(self, account: str, day: date, seq: int) -> Decimal: ...
+    def daily_sums(self, account: str, first: date, last: date) -> dict[date, Decimal]: ...
+    def unfetched_entries(self, service_provider: str, account: str, last: date) -> list[Entry]:
+        """Entries up to ``last`` this ERP has not fetched with ``newOnly`` yet, now marked fetched."""
+
+    # payments
+    def new_trans_id(self, account: str, request_id: str) -> str: ...
+    def add_payment(self, payment: Payment) -> Payment: ...
+    def update_payment(self, payment: Payment) -> None: ...
+    def payments(self, account: str | None = None, payment_ids: list[str] | None = None,
+                 trans_id: str | None = None, non_final_only: bool = False) -> list[Payment]: ...
+    def payment_exists(self, account: str, payment_id: str) -> bool: ...
+
+    # journal
+    def journal_append(self, entry: dict[str, Any]) -> int: ...
+    def journal(self, since: int = 0, limit: int | None = None) -> list[dict[str, Any]]: ...
+    def journal_clear(self) -> int: ...
+
+    # faults
+    def add_fault(self, spec: dict[str, Any], remaining: int | None) -> int: ...
+    def faults(self) -> list[dict[str, Any]]: ...
+    def clear_faults(self) -> int: ...
+    def take_fault(self, fault_id: int) -> bool:
+        """Use up one hit of a fault; False if another request took its last one first."""
+

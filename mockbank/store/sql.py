@@ -1,0 +1,392 @@
+"""The store over SQL: one implementation of :class:`mockbank.store.base.Store` for SQLite and PostgreSQL.
+
+Queries are written once, with ``?`` placeholders; a :class:`Database` (``sqlite.py``, ``postgres.py``)
+runs them on its engine. Every row carries its sandbox id. Amounts are stored as integer minor units
+(cents) so sums are exact; a payment's details are one JSON document beside its indexed columns.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from mockbank.jsonnumbers import decimal_to_json
+from mockbank.models import FINAL_STATUSES, Account, Entry, Erp, Outcome, Payment, PaymentStatus
+from mockbank.money import from_cents, to_cents
+from mockbank.store.base import ROOT, StoreError
+
+#: The schema this mockbank writes; older databases are migrated on start, newer ones refused.
+SCHEMA_VERSION = 2
+
+#: Tables holding a sandbox's data (``sandbox`` column), emptied by a reset or a deletion.
+SANDBOX_TABLES = ("meta", "erps", "accounts", "entries", "fetched", "transfers", "payments", "journal", "faults")
+
+#: The schema, with ``{serial}`` for an auto-numbered primary key and ``{int}`` for a 64-bit integer.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version {int} NOT NULL);
+CREATE TABLE IF NOT EXISTS sandboxes (
+    id TEXT PRIMARY KEY, created_at TEXT NOT NULL, last_used_at TEXT NOT NULL, ttl_seconds {int});
+CREATE TABLE IF NOT EXISTS meta (
+    sandbox TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (sandbox, key));
+CREATE TABLE IF NOT EXISTS erps (
+    sandbox TEXT NOT NULL, service_provider TEXT NOT NULL, api_key TEXT NOT NULL, progression TEXT,
+    PRIMARY KEY (sandbox, service_provider));
+CREATE TABLE IF NOT EXISTS accounts (
+    sandbox TEXT NOT NULL, account TEXT NOT NULL, service_provider TEXT NOT NULL, integration_code TEXT NOT NULL,
+    currency TEXT NOT NULL, data TEXT NOT NULL, opening_cents {int} NOT NULL, progression TEXT,
+    position {int} NOT NULL, PRIMARY KEY (sandbox, account));
+CREATE TABLE IF NOT EXISTS entries (
+    seq {serial}, sandbox TEXT NOT NULL, account TEXT NOT NULL, entry_id TEXT NOT NULL,
+    booking TEXT NOT NULL, value TEXT NOT NULL, amount_cents {int} NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS entries_by_account ON entries (sandbox, account, booking, seq);
+CREATE TABLE IF NOT EXISTS fetched (
+    sandbox TEXT NOT NULL, service_provider TEXT NOT NULL, seq {int} NOT NULL, PRIMARY KEY (service_provider, seq));
+CREATE INDEX IF NOT EXISTS fetched_by_sandbox ON fetched (sandbox);
+CREATE TABLE IF NOT EXISTS transfers (
+    trans_id {serial}, sandbox TEXT NOT NULL, account TEXT NOT NULL, request_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS transfers_by_sandbox ON transfers (sandbox);
+CREATE TABLE IF NOT EXISTS payments (
+    id {serial}, sandbox TEXT NOT NULL, account TEXT NOT NULL, payment_id TEXT NOT NULL,
+    trans_id TEXT NOT NULL, end_to_end_id TEXT NOT NULL, status {int} NOT NULL, step {int} NOT NULL,
+    changed_at TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS payments_by_id ON payments (sandbox, account, payment_id);
+CREATE INDEX IF NOT EXISTS payments_by_trans ON payments (sandbox, account, trans_id);
+CREATE TABLE IF NOT EXISTS journal (id {serial}, sandbox TEXT NOT NULL, entry TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS journal_by_sandbox ON journal (sandbox, id);
+CREATE TABLE IF NOT EXISTS faults (id {serial}, sandbox TEXT NOT NULL, spec TEXT NOT NULL, remaining {int});
+CREATE INDEX IF NOT EXISTS faults_by_sandbox ON faults (sandbox, id);
+"""
+
+#: transIds are numeric strings; they start here so they look like the documented ones.
+TRANS_ID_BASE = 254_000_000
+
+_NON_FINAL = f"status NOT IN ({', '.join(str(int(s)) for s in sorted(FINAL_STATUSES))})"
+
+
+class Database(ABC):
+    """One database engine: connections, transactions and the few SQL spellings that differ."""
+
+    url: str
+
+    @abstractmethod
+    def transaction(self, lock: str) -> AbstractContextManager[None]:
+        """A write transaction serialised with every other writer of sandbox ``lock``; nesting joins it."""
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement (in the current transaction, if any); returns the rows it changed."""
+
+    @abstractmethod
+    def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an ``INSERT ... RETURNING <key>``; returns the key."""
+
+    @abstractmethod
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Mapping[str, Any]]: ...
+
+    @abstractmethod
+    def in_list(self, column: str, values: list[str]) -> tuple[str, Any]:
+        """A ``column IN (values)`` condition with one parameter, for any number of values."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Mapping[str, Any] | None:
+        rows = self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_journal_value)
+
+
+def _journal_value(value: Any) -> Any:
+    """Decimal numbers stay numbers in the journal (a client sending "100.00" differs from 100.00)."""
+    try:
+        return decimal_to_json(value)
+    except TypeError:
+        return str(value)
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+class SqlStore:
+    """:class:`mockbank.store.base.Store` for one sandbox of a :class:`Database`."""
+
+    def __init__(self, database: Database, sandbox_id: str = ROOT):
+        self.database = database
+        self.sandbox_id = sandbox_id
+
+    @property
+    def url(self) -> str:
+        return self.database.url
+
+    def sandbox(self, sandbox_id: str) -> SqlStore:
+        return SqlStore(self.database, sandbox_id)
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return self.database.transaction(self.sandbox_id)
+
+    def close(self) -> None:
+        self.database.close()
+
+    def _all(self, sql: str, *params: Any) -> list[Mapping[str, Any]]:
+        return self.database.fetchall(sql, (self.sandbox_id, *params))
+
+    def _one(self, sql: str, *params: Any) -> Mapping[str, Any] | None:
+        return self.database.fetchone(sql, (self.sandbox_id, *params))
+
+    @contextmanager
+    def _writing(self) -> Iterator[Database]:
+        with self.transaction():
+            yield self.database
+
+    # ------------------------------------------------------------------ sandbox settings
+
+    def get(self, key: str, default: Any = None) -> Any:
+        row = self._one("SELECT value FROM meta WHERE sandbox = ? AND key = ?", key)
+        return default if row is None else json.loads(row["value"])
+
+    def put(self, key: str, value: Any) -> None:
+        with self._writing() as db:
+            db.execute("INSERT INTO meta (sandbox, key, value) VALUES (?, ?, ?) ON CONFLICT (sandbox, key) "
+                       "DO UPDATE SET value = excluded.value", (self.sandbox_id, key, _dumps(value)))
+
+    def wipe(self) -> None:
+        with self._writing() as db:
+            for table in SANDBOX_TABLES:
+                db.execute(f"DELETE FROM {table} WHERE sandbox = ?", (self.sandbox_id,))
+
+    # ------------------------------------------------------------------ ERPs and accounts
+
+    def add_erp(self, erp: Erp) -> None:
+        with self._writing() as db:
+            db.execute("INSERT INTO erps (sandbox, service_provider, api_key, progression) VALUES (?, ?, ?, ?)",
+                       (self.sandbox_id, erp.service_provider, erp.api_key, erp.progression))
+
+    def erp(self, service_provider: str) -> Erp | None:
+        row = self._one("SELECT * FROM erps WHERE sandbox = ? AND service_provider = ?", service_provider)
+        return None if row is None else Erp(row["service_provider"], row["api_key"], row["progression"])
+
+    def erps(self) -> list[Erp]:
+        return [Erp(row["service_provider"], row["api_key"], row["progression"])
+                for row in self._all("SELECT * FROM erps WHERE sandbox = ? ORDER BY service_provider")]
+
+    def add_account(self, account: Account) -> None:
+        data = {"name": account.name, "bic": account.bic, "owner": account.owner}
+        with self._writing() as db:
+            position = db.fetchone("SELECT COUNT(*) AS n FROM accounts WHERE sandbox = ?", (self.sandbox_id,))["n"]
+            db.execute("INSERT INTO accounts (sandbox, account, service_provider, integration_code, currency, data, "
+                       "opening_cents, progression, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (self.sandbox_id, account.account, account.service_provider, account.integration_code,
+                        account.currency, _dumps(data), to_cents(account.opening_balance), account.progression,
+                        position))
+
+    @staticmethod
+    def _account(row: Mapping[str, Any]) -> Account:
+        data = json.loads(row["data"])
+        return Account(account=row["account"], integration_code=row["integration_code"],
+                       service_provider=row["service_provider"], currency=row["currency"],
+                       name=data.get("name", ""), bic=data.get("bic", ""), owner=data.get("owner") or {},
+                       opening_balance=from_cents(row["opening_cents"]), progression=row["progression"])
+
+    def account(self, number: str) -> Account | None:
+        row = self._one("SELECT * FROM accounts WHERE sandbox = ? AND account = ?", number)
+        return None if row is None else self._account(row)
+
+    def accounts(self) -> list[Account]:
+        return [self._account(row) for row in self._all("SELECT * FROM accounts WHERE sandbox = ? ORDER BY position")]
+
+    def set_account_progression(self, number: str, mode: str | None) -> bool:
+        with self._writing() as db:
+            return db.execute("UPDATE accounts SET progression = ? WHERE sandbox = ? AND account = ?",
+                              (mode, self.sandbox_id, number)) > 0
+
+    # ------------------------------------------------------------------ statement entries
+
+    def add_entry(self, account: str, entry_id: str, booking: date, value: date, amount: Decimal,
+                  details: dict[str, Any]) -> int:
+        with self._writing() as db:
+            return db.insert("INSERT INTO entries (sandbox, account, entry_id, booking, value, amount_cents, data) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+                             (self.sandbox_id, account, entry_id, booking.isoformat(), value.isoformat(),
+                              to_cents(amount), _dumps(details)))
+
+    @staticmethod
+    def _entry(row: Mapping[str, Any]) -> Entry:
+        return Entry(seq=row["seq"], account=row["account"], entry_id=row["entry_id"], booking=_day(row["booking"]),
+                     value=_day(row["value"]), amount=from_cents(row["amount_cents"]), details=json.loads(row["data"]))
+
+    def entries(self, account: str, first: date, last: date) -> list[Entry]:
+        rows = self._all("SELECT * FROM entries WHERE sandbox = ? AND account = ? AND booking BETWEEN ? AND ? "
+                         "ORDER BY booking, seq", account, first.isoformat(), last.isoformat())
+        return [self._entry(row) for row in rows]
+
+    def _sum(self, condition: str, account: str, *params: Any) -> Decimal:
+        row = self._one(f"SELECT COALESCE(SUM(amount_cents), 0) AS total FROM entries WHERE sandbox = ? "
+                        f"AND account = ? AND {condition}", account, *params)
+        return from_cents(int(row["total"]))
+
+    def sum_before(self, account: str, day: date) -> Decimal:
+        return self._sum("booking < ?", account, day.isoformat())
+
+    def sum_through(self, account: str, day: date) -> Decimal:
+        return self._sum("booking <= ?", account, day.isoformat())
+
+    def sum_through_entry(self, account: str, day: date, seq: int) -> Decimal:
+        return self._sum("(booking < ? OR (booking = ? AND seq <= ?))", account, day.isoformat(), day.isoformat(), seq)
+
+    def daily_sums(self, account: str, first: date, last: date) -> dict[date, Decimal]:
+        rows = self._all("SELECT booking, SUM(amount_cents) AS total FROM entries WHERE sandbox = ? AND account = ? "
+                         "AND booking BETWEEN ? AND ? GROUP BY booking", account, first.isoformat(), last.isoformat())
+        return {_day(row["booking"]): from_cents(int(row["total"])) for row in rows}
+
+    def unfetched_entries(self, service_provider: str, account: str, last: date) -> list[Entry]:
+        with self._writing() as db:
+            rows = self._all("SELECT * FROM entries e WHERE sandbox = ? AND account = ? AND booking <= ? AND NOT "
+                             "EXISTS (SELECT 1 FROM fetched f WHERE f.service_provider = ? AND f.seq = e.seq) "
+                             "ORDER BY booking, seq", account, last.isoformat(), service_provider)
+            for row in rows:
+                db.execute("INSERT INTO fetched (sandbox, service_provider, seq) VALUES (?, ?, ?)",
+                           (self.sandbox_id, service_provider, row["seq"]))
+            return [self._entry(row) for row in rows]
+
+    # ------------------------------------------------------------------ payments
+
+    def new_trans_id(self, account: str, request_id: str) -> str:
+        with self._writing() as db:
+            key = db.insert("INSERT INTO transfers (sandbox, account, request_id) VALUES (?, ?, ?) RETURNING trans_id",
+                            (self.sandbox_id, account, request_id))
+            return str(TRANS_ID_BASE + key)
+
+    @staticmethod
+    def _payment_document(payment: Payment) -> str:
+        return _dumps({
+            "requestId": payment.request_id, "transaction": payment.transaction, "outcome": payment.outcome.to_json(),
+            "amount": None if payment.amount is None else str(payment.amount), "currency": payment.currency,
+            "paymentDate": payment.payment_date.isoformat() if payment.payment_date else None,
+            "errors": payment.errors, "warnings": payment.warnings, "history": payment.history,
+            "created": payment.created.isoformat(), "bookedSeq": payment.booked_seq,
+            "transacted": None if payment.transacted is None else {"amount": str(payment.transacted[0]),
+                                                                    "currency": payment.transacted[1]},
+            "accountCurrency": payment.account_currency, "duplicate": payment.duplicate})
+
+    @staticmethod
+    def _payment(row: Mapping[str, Any]) -> Payment:
+        data = json.loads(row["data"])
+        transacted = data.get("transacted")
+        return Payment(
+            account=row["account"], payment_id=row["payment_id"], trans_id=row["trans_id"],
+            end_to_end_id=row["end_to_end_id"], request_id=data["requestId"], transaction=data["transaction"],
+            outcome=Outcome.from_json(data["outcome"]), status=PaymentStatus(row["status"]),
+            created=datetime.fromisoformat(data["created"]), changed_at=datetime.fromisoformat(row["changed_at"]),
+            amount=None if data["amount"] is None else Decimal(data["amount"]), currency=data["currency"],
+            payment_date=_day(data["paymentDate"]) if data["paymentDate"] else None, step=row["step"],
+            errors=data["errors"], warnings=data["warnings"], history=data["history"], booked_seq=data["bookedSeq"],
+            transacted=(Decimal(transacted["amount"]), transacted["currency"]) if transacted else None,
+            account_currency=data.get("accountCurrency", ""), duplicate=bool(data.get("duplicate")),
+            row_id=row["id"])
+
+    def add_payment(self, payment: Payment) -> Payment:
+        with self._writing() as db:
+            row_id = db.insert("INSERT INTO payments (sandbox, account, payment_id, trans_id, end_to_end_id, status, "
+                               "step, changed_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                               (self.sandbox_id, payment.account, payment.payment_id, payment.trans_id,
+                                payment.end_to_end_id, int(payment.status), payment.step,
+                                payment.changed_at.isoformat(), self._payment_document(payment)))
+        return replace(payment, row_id=row_id)
+
+    def update_payment(self, payment: Payment) -> None:
+        with self._writing() as db:
+            db.execute("UPDATE payments SET status = ?, step = ?, changed_at = ?, data = ? WHERE id = ?",
+                       (int(payment.status), payment.step, payment.changed_at.isoformat(),
+                        self._payment_document(payment), payment.row_id))
+
+    def payments(self, account: str | None = None, payment_ids: list[str] | None = None,
+                 trans_id: str | None = None, non_final_only: bool = False) -> list[Payment]:
+        clauses, params = ["sandbox = ?"], [self.sandbox_id]
+        if account is not None:
+            clauses.append("account = ?")
+            params.append(account)
+        if payment_ids is not None:
+            condition, value = self.database.in_list("payment_id", payment_ids)
+            clauses.append(condition)
+            params.append(value)
+        if trans_id is not None:
+            clauses.append("trans_id = ?")
+            params.append(trans_id)
+        if non_final_only:
+            clauses.append(_NON_FINAL)
+        rows = self.database.fetchall(f"SELECT * FROM payments WHERE {' AND '.join(clauses)} ORDER BY id", params)
+        return [self._payment(row) for row in rows]
+
+    def payment_exists(self, account: str, payment_id: str) -> bool:
+        return self._one("SELECT 1 AS found FROM payments WHERE sandbox = ? AND account = ? AND payment_id = ? LIMIT 1",
+                         account, payment_id) is not None
+
+    # ------------------------------------------------------------------ journal
+
+    def journal_append(self, entry: dict[str, Any]) -> int:
+        with self._writing() as db:
+            return db.insert("INSERT INTO journal (sandbox, entry) VALUES (?, ?) RETURNING id",
+                             (self.sandbox_id, _dumps(entry)))
+
+    def journal(self, since: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT id, entry FROM journal WHERE sandbox = ? AND id > ? ORDER BY id"
+        params: list[Any] = [since]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [{"id": row["id"], **json.loads(row["entry"])} for row in self._all(sql, *params)]
+
+    def journal_clear(self) -> int:
+        with self._writing() as db:
+            return db.execute("DELETE FROM journal WHERE sandbox = ?", (self.sandbox_id,))
+
+    # ------------------------------------------------------------------ faults
+
+    def add_fault(self, spec: dict[str, Any], remaining: int | None) -> int:
+        with self._writing() as db:
+            return db.insert("INSERT INTO faults (sandbox, spec, remaining) VALUES (?, ?, ?) RETURNING id",
+                             (self.sandbox_id, json.dumps(spec), remaining))
+
+    def faults(self) -> list[dict[str, Any]]:
+        rows = self._all("SELECT * FROM faults WHERE sandbox = ? ORDER BY id")
+        return [{"id": row["id"], "remaining": row["remaining"], **json.loads(row["spec"])} for row in rows]
+
+    def clear_faults(self) -> int:
+        with self._writing() as db:
+            return db.execute("DELETE FROM faults WHERE sandbox = ?", (self.sandbox_id,))
+
+    def take_fault(self, fault_id: int) -> bool:
+        with self._writing() as db:
+            row = db.fetchone("SELECT remaining FROM faults WHERE id = ? AND sandbox = ?", (fault_id, self.sandbox_id))
+            if row is None:
+                return False
+            if row["remaining"] is None:
+                return True
+            if row["remaining"] <= 1:
+                db.execute("DELETE FROM faults WHERE id = ?", (fault_id,))
+            else:
+                db.execute("UPDATE faults SET remaining = remaining - 1 WHERE id = ?", (fault_id,))
+            return True
+
+
+def check_version(found: int | None, url: str) -> None:
+    """Refuse a database written by a newer mockbank, with what to do."""
+    if found is not None and found > SCHEMA_VERSION:
+        raise StoreError(f"the database {url} was written by a newer mockbank (schema {found}; this mockbank knows "
+                         f"schema {SCHEMA_VERSION}): upgrade mockbank, or use another --db")
+
+
+def schema_for(serial: str, integer: str) -> list[str]:
+    """The schema's statements with the engine's spelling of an auto-numbered key and a 64-bit integer."""
+    text = SCHEMA.format(serial=serial, int=integer)
+    return [statement.strip() for statement in text.split(";") if statement.strip()]
