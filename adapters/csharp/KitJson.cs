@@ -1,0 +1,86 @@
+// KitJson.cs: JSON reading for the adapter and sign.sh, on Json.NET (Newtonsoft.Json).
+//
+// Json.NET's defaults are tuned for convenience, not for money:
+//   * floats are read as double (0.1 + 0.2 != 0.3, 154.10 comes back as 154.1): read them as decimal;
+//   * strings that look like dates become DateTime (and are written back in another format, in
+//     local time): keep them as the text the bank sent.
+
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
+namespace BankIntegration.Kit
+{
+    public static class KitJson
+    {
+        /// <summary>One JSON value, numbers with a fraction as decimal, date-like strings as strings.</summary>
+        /// <exception cref="JsonException">The text is not one JSON value.</exception>
+        public static JToken Parse(string text)
+        {
+            using (var reader = new JsonTextReader(new StringReader(text)))
+            {
+                reader.DateParseHandling = DateParseHandling.None;
+                reader.FloatParseHandling = FloatParseHandling.Decimal;
+                JToken value = JToken.ReadFrom(reader);
+                if (reader.Read())
+                    throw new JsonReaderException("more text after the JSON value");
+                return value;
+            }
+        }
+
+        /// <summary>Compact JSON; decimals keep their digits (1234.50 stays 1234.50), letters stay UTF-8.</summary>
+        public static string Write(JToken value)
+        {
+            return value.ToString(Formatting.None);
+        }
+
+        /// <summary>A JSON scalar as text for a payload, URL or message ("" for null or missing).</summary>
+        public static string Text(JToken value)
+        {
+            var scalar = value as JValue;
+            if (scalar == null || scalar.Value == null) return "";
+            return Convert.ToString(scalar.Value, CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>
+        /// The signed fields of POST /payment transactions given as JSON (paymentId, paymentDate
+        /// yyyy-MM-dd, amount a JSON number, currency, account); <paramref name="field"/> names the list
+        /// in error messages.
+        /// </summary>
+        /// <exception cref="FormatException">A transaction is not an object or a field has the wrong type.</exception>
+        public static List<PaymentToSign> Payments(JToken transactions, string field)
+        {
+            var list = transactions as JArray;
+            if (list == null) throw new FormatException(field + " must be a list of transactions");
+            var payments = new List<PaymentToSign>();
+            for (int i = 0; i < list.Count; i++)
+            {
+                string where = field + "[" + i + "]";
+                var transaction = list[i] as JObject;
+                if (transaction == null) throw new FormatException(where + " must be an object");
+
+                JToken amount = transaction["amount"];
+                if (amount == null || (amount.Type != JTokenType.Integer && amount.Type != JTokenType.Float))
+                    throw new FormatException(where + ".amount must be a JSON number");
+
+                DateTime paymentDate;
+                if (!DateTime.TryParseExact(Text(transaction["paymentDate"]), "yyyy-MM-dd", CultureInfo.InvariantCulture,
+                        DateTimeStyles.None, out paymentDate))
+                    throw new FormatException(where + ".paymentDate must be a date written yyyy-MM-dd");
+
+                payments.Add(new PaymentToSign
+                {
+                    PaymentId = Text(transaction["paymentId"]),
+                    PaymentDate = paymentDate,
+                    Amount = amount.Value<decimal>(),
+                    Currency = Text(transaction["currency"]),
+                    Account = Text(transaction["account"]),
+                });
+            }
+            return payments;
+        }
+    }
+}
