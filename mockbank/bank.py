@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from mockbank import bankdays, clock, entries, history, magic, schemas, signing
+from mockbank import bankdays, clock, entries, history, magic, money, schemas, signing
 from mockbank.entries import from_cents
 from mockbank.fixtures import PROGRESSION_MODES, Fixture
 from mockbank.store import Store
@@ -97,7 +97,7 @@ def iban_is_valid(iban: str) -> bool:
 
 
 class Bank:
-    """The emulated bank over one store. Also the :class:`mockbank.signing.CredentialLookup`."""
+    """The emulated bank over one store. Also the :class:`mockbank.verification.CredentialLookup`."""
 
     def __init__(self, store: Store, fixture: Fixture, settings: Settings | None = None):
         self.store = store
@@ -155,7 +155,7 @@ class Bank:
             self.store.add_entry(account.account, entry.entry_id, entry.booking.isoformat(), entry.value.isoformat(),
                                  to_cents(entry.amount), entries.history_entry_data(entry))
 
-    # ------------------------------------------------------------------ credentials (signing.CredentialLookup)
+    # ------------------------------------------------------------------ credentials (verification.CredentialLookup)
 
     def api_key(self, service_provider: str) -> str | None:
         row = self.store.erp(service_provider)
@@ -226,7 +226,7 @@ class Bank:
             for index, transaction in enumerate(transactions):
                 payment_id = str(transaction.get("paymentId"))
                 errors = list(schema_errors.get(index, []))
-                amount = signing.to_decimal(transaction.get("amount"))
+                amount = money.to_decimal(transaction.get("amount"))
                 payment_date = None
                 if not errors:
                     payment_date, date_errors = self._payment_date(transaction["paymentDate"], today, flags)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mockbank import schemas, signing
+from mockbank.accounts import normalize_account
 
 DEMO_FIXTURE = "demo.json"
 PROGRESSION_MODES = ("poll", "time", "manual")
@@ -84,7 +85,7 @@ def from_document(document: Any, source: str = "fixture") -> Fixture:
             raise FixtureError(f"{source}: /accounts/{index}/serviceProvider {data['serviceProvider']!r} "
                                "is not one of the erps")
         accounts.append(Account(
-            account=signing.normalize_account(data["account"]), integration_code=data["integrationCode"],
+            account=normalize_account(data["account"]), integration_code=data["integrationCode"],
             service_provider=data["serviceProvider"], currency=data["currency"], name=data.get("name", ""),
             bic=data.get("bic", ""), owner=dict(data.get("owner", {})),
             opening_balance=Decimal(str(data.get("openingBalance", 0))), progression=data.get("progression"),
