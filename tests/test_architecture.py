@@ -18,9 +18,9 @@ MAX_LINES = 600
 
 #: Modules being split by other developers right now; the mark goes once their work is merged.
 SPLIT_IN_PROGRESS = {
-    "mockbank.bank": "bank.py is being split into models, renderers and decisions (issue 7, point 1)",
-    "mockbank.client": "client.py is being split into a package like requests (issue 7, point 5)",
-    "mockbank.history": "history.py is being split along with the bank's models (issue 7, points 1 and 3)",
+    "mockbank.bank": "bank.py is being split by another developer (issue 7: models, renderers, decisions)",
+    "mockbank.client": "client.py is being split into a package by another developer (issue 7)",
+    "mockbank.history": "history.py is being split by another developer (issue 7)",
 }
 
 
