@@ -11,7 +11,8 @@ from typing import Any
 from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from mockbank import render, schemas, signing
+from mockbank import render, schemas, signing, verification
+from mockbank.accounts import normalize_account
 from mockbank.faults import DROP_HEADER, reshape
 from mockbank.web import ApiError, json_body, json_response, query_dict, runtime, schema_error
 
@@ -98,7 +99,7 @@ def _verdict_for_the_journal() -> dict[str, Any] | None:
 def _header_account() -> str | None:
     """The account named in the Authorization header, unverified (only to match faults)."""
     try:
-        return signing.normalize_account(_parsed_header().account)
+        return normalize_account(_parsed_header().account)
     except signing.MalformedHeader:
         return None
 
@@ -134,23 +135,23 @@ def authenticate(query: dict[str, Any] | None = None, body: dict[str, Any] | Non
     return auth
 
 
-def verify(auth: signing.AuthObject, query: dict[str, Any] | None, body: dict[str, Any] | None) -> signing.Verdict:
+def verify(auth: signing.AuthObject, query: dict[str, Any] | None, body: dict[str, Any] | None) -> verification.Verdict:
     """Verify against the host's real clock; a request signed with the bank clock's time passes too."""
     settings = runtime().bank.settings
     options = {"method": request.method, "path": request.path, "query": query, "body": body,
                "credentials": runtime().bank, "max_clock_skew": settings.max_clock_skew,
                "require_request_id_match": settings.require_request_id_match,
                "lenient_time_formats": settings.lenient_time_formats}
-    verdict = signing.verify(auth, clock_now=datetime.now(timezone.utc), **options)
+    verdict = verification.verify(auth, clock_now=datetime.now(timezone.utc), **options)
     if verdict.cause == "clock-skew":
-        by_bank_clock = signing.verify(auth, clock_now=runtime().bank.now(), **options)
+        by_bank_clock = verification.verify(auth, clock_now=runtime().bank.now(), **options)
         if by_bank_clock.cause != "clock-skew":
             return by_bank_clock
     return verdict
 
 
 def account_of(auth: signing.AuthObject) -> str:
-    return signing.normalize_account(auth.account)
+    return normalize_account(auth.account)
 
 
 # --------------------------------------------------------------------------- parameters

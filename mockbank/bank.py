@@ -25,7 +25,7 @@ from mockbank.errors import Conflict, InvalidRequest, NotFound
 from mockbank.fixtures import Fixture
 from mockbank.models import (Account, Balance, BalanceReport, Outcome, Payment, PaymentAnswers, PaymentStatus,
                              Statement, UnknownPayment)
-from mockbank.money import MAX_AMOUNT, convert, round_cents, to_cents
+from mockbank.money import MAX_AMOUNT, convert, round_cents, to_decimal
 from mockbank.settings import PROGRESSION_MODES, Settings
 from mockbank.store import Store
 
@@ -107,7 +107,7 @@ class Bank:
             self.store.add_entry(account.account, entry.entry_id, entry.booking, entry.value, entry.amount,
                                  entries.history_entry_data(entry))
 
-    # ------------------------------------------------------------------ credentials (CredentialLookup)
+    # ------------------------------------------------------------------ credentials (verification.CredentialLookup)
 
     def api_key(self, service_provider: str) -> str | None:
         erp = self.store.erp(service_provider)
@@ -183,7 +183,7 @@ class Bank:
             for index, transaction in enumerate(transactions):
                 payment_id = str(transaction.get("paymentId"))
                 errors = list(invalid_fields.get(index, []))
-                amount = signing.to_decimal(transaction.get("amount"))
+                amount = to_decimal(transaction.get("amount"))
                 payment_date = None
                 if not errors:
                     payment_date, date_errors = self._payment_date(transaction["paymentDate"], today, flags)

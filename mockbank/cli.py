@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from mockbank import __version__, signing
+from mockbank import __version__, signing, verification
 from mockbank.settings import DEFAULT_MAX_BODY, DEFAULT_MAX_CLOCK_SKEW, DEFAULT_STEP_SECONDS
 
 
@@ -282,14 +282,14 @@ def run_explain(args: argparse.Namespace) -> int:
     try:
         auth = signing.parse_authorization(header)
     except signing.MalformedHeader as error:
-        verdict = signing.Verdict(False, "malformed-header", error.message,
-                                  steps=(signing.Step("header", False, error.message),))
+        verdict = verification.Verdict(False, "malformed-header", error.message,
+                                       steps=(verification.Step("header", False, error.message),))
     else:
         out.append(("decoded auth object", json.dumps(_auth_json(auth), ensure_ascii=False, indent=2)))
-        verdict = signing.verify(auth, method=method, path=path, query=query, body=body,
-                                 credentials=lookup,
-                                 clock_now=bank_now, max_clock_skew=skew,
-                                 lenient_time_formats=args.lenient_time)
+        verdict = verification.verify(auth, method=method, path=path, query=query, body=body,
+                                      credentials=lookup,
+                                      clock_now=bank_now, max_clock_skew=skew,
+                                      lenient_time_formats=args.lenient_time)
     if args.json:
         print(json.dumps({"request": f"{method} {path}", **verdict.to_json()}, ensure_ascii=False, indent=2))
     else:
@@ -297,20 +297,20 @@ def run_explain(args: argparse.Namespace) -> int:
     return 0 if verdict.ok else 1
 
 
-def _explain_credentials(args: argparse.Namespace) -> signing.CredentialLookup:
+def _explain_credentials(args: argparse.Namespace) -> verification.CredentialLookup:
     """The credentials given on the command line, or else every account of the fixture file."""
     given = [args.credentials, args.service_provider, args.api_key, args.account, args.integration_code]
     if any(given):
-        return signing.StaticCredentials((_credentials(args),))
+        return verification.StaticCredentials((_credentials(args),))
     from mockbank import fixtures
 
     try:
-        return signing.StaticCredentials(tuple(fixtures.load(args.fixtures).credentials()))
+        return verification.StaticCredentials(tuple(fixtures.load(args.fixtures).credentials()))
     except fixtures.FixtureError as error:
         raise UsageError(str(error)) from None
 
 
-def render_explanation(request: str, verdict: signing.Verdict, preamble: list[tuple[str, str]] = ()) -> str:
+def render_explanation(request: str, verdict: verification.Verdict, preamble: list[tuple[str, str]] = ()) -> str:
     """The verification of one request as text: each step, then the verdict and the diagnosis."""
     lines = [f"request        {request}"]
     for title, text in preamble:

@@ -48,6 +48,7 @@ import requests
 import urllib3
 
 from mockbank import __version__, signing
+from mockbank.jsontypes import json_type_name
 
 __all__ = [
     "Answer", "Balance", "BalanceEntry", "BankIntegrationClient", "BankIntegrationError", "BadRequest",
@@ -895,7 +896,7 @@ class _Obj:
 
     def __init__(self, data: Any, where: str) -> None:
         if not isinstance(data, dict):
-            raise _Bad(where, f"must be a JSON object, not {signing.json_type_name(data)}")
+            raise _Bad(where, f"must be a JSON object, not {json_type_name(data)}")
         self.data: dict[str, Any] = data
         self.where = where
 
@@ -915,25 +916,25 @@ class _Obj:
 
 def _as_text(value: Any, where: str) -> str:
     if not isinstance(value, str):
-        raise _Bad(where, f"must be a string, not {signing.json_type_name(value)}")
+        raise _Bad(where, f"must be a string, not {json_type_name(value)}")
     return value
 
 
 def _as_int(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Bad(where, f"must be an integer, not {signing.json_type_name(value)}")
+        raise _Bad(where, f"must be an integer, not {json_type_name(value)}")
     return value
 
 
 def _as_amount(value: Any, where: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        raise _Bad(where, f"must be a number, not {signing.json_type_name(value)}")
+        raise _Bad(where, f"must be a number, not {json_type_name(value)}")
     return Decimal(value)
 
 
 def _as_list(value: Any, where: str) -> list[Any]:
     if not isinstance(value, list):
-        raise _Bad(where, f"must be a list, not {signing.json_type_name(value)}")
+        raise _Bad(where, f"must be a list, not {json_type_name(value)}")
     return value
 
 

@@ -1,6 +1,6 @@
 """Why a signature does not match: known client mistakes, tried one by one.
 
-When :func:`mockbank.signing.verify` finds a hash that does not match, :func:`diagnose` recomputes
+When :func:`mockbank.verification.verify` finds a hash that does not match, :func:`diagnose` recomputes
 it under every mistake real clients are known to make (alone, then two at a time) and names the
 first that reproduces the client's hash. Each mistake has a cause code from the contract in
 ``design.md``; when nothing known explains the hash the cause is ``signature-mismatch`` and the
@@ -16,20 +16,13 @@ import binascii
 import hashlib
 import itertools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from mockbank.signing import (
-    FIELDS,
-    NOW_FORMAT,
-    SEPARATOR,
-    SignedItem,
-    SigningSecrets,
-    mac,
-    parse_api_key,
-    to_decimal,
-)
+from mockbank.money import to_decimal
+from mockbank.signing import FIELDS, NOW_FORMAT, SEPARATOR, Payload, key_bytes, mac, parse_api_key
 
 #: Cause codes in the order a combined mistake is reported (the first is the ``cause``).
 MISTAKE_ORDER = ("key-byte-order", "key-as-text", "token-case", "token-not-hashed", "token-encoding",
@@ -61,6 +54,28 @@ HINTS = {
     "signature-mismatch": "Compare your payload string with expectedPayload character by character; "
                           "also check the API key and the integration code.",
 }
+
+
+@dataclass(frozen=True)
+class SignedItem:
+    """One hash the server checks: its id, the payload it should cover and what the client sent."""
+
+    hash_id: str
+    payload: Payload
+    received: str
+    transaction: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class SigningSecrets:
+    """The secrets behind a request: what :func:`diagnose` signs with to reproduce a mistake."""
+
+    api_key: str
+    integration_code: str
+
+    @property
+    def key(self) -> bytes:
+        return key_bytes(self.api_key)
 
 
 @dataclass(frozen=True)

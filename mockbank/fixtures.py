@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
@@ -11,6 +11,7 @@ from typing import Any
 
 from mockbank import models, schemas, signing
 from mockbank.models import Erp
+from mockbank.accounts import normalize_account
 
 DEMO_FIXTURE = "demo.json"
 DEFAULT_HISTORY_DAYS = 90
@@ -70,7 +71,7 @@ def from_document(document: Any, source: str = "fixture") -> Fixture:
             raise FixtureError(f"{source}: /accounts/{index}/serviceProvider {data['serviceProvider']!r} "
                                "is not one of the erps")
         accounts.append(Account(
-            account=signing.normalize_account(data["account"]), integration_code=data["integrationCode"],
+            account=normalize_account(data["account"]), integration_code=data["integrationCode"],
             service_provider=data["serviceProvider"], currency=data["currency"], name=data.get("name", ""),
             bic=data.get("bic", ""), owner=dict(data.get("owner", {})),
             opening_balance=Decimal(str(data.get("openingBalance", 0))), progression=data.get("progression"),

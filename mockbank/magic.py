@@ -7,11 +7,11 @@ catalogue below is served at ``GET /_mock/magic`` and listed in the README.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from mockbank.models import FINAL_STATUSES, NORMAL_PATH, Outcome, PaymentStatus
+from mockbank.models import Outcome, PaymentStatus
 
 CREATED, PENDING, ACCEPTED, SUCCEEDED, REJECTED, FAILED, NOT_FOUND, WARNING, CANCELLING, WAITING = PaymentStatus
 

@@ -1,11 +1,12 @@
-"""Money: amounts in cents, the bank's exchange rates, conversion, and IBAN check digits.
+"""Money: amounts as the bank reads them, in cents, the bank's exchange rates, conversion, and IBAN check digits.
 
 Amounts are ``decimal.Decimal`` everywhere; the store keeps integer minor units (cents) so sums are exact.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 CENT = Decimal("0.01")
 
@@ -17,6 +18,23 @@ EXCHANGE_RATES = {"DKK": Decimal("1"), "EUR": Decimal("7.4604"), "USD": Decimal(
 
 #: Amounts from here on are refused (AM02): in cents, converted, they would no longer fit the store's integers.
 MAX_AMOUNT = Decimal("1E+15")
+
+
+def to_decimal(amount: Any) -> Decimal | None:
+    """An amount as sent (JSON number, Decimal, float, int or numeric string) as a Decimal.
+
+    Returns None when it is not a finite number. Floats are read by their shortest repr, so
+    ``217.5`` becomes ``Decimal("217.5")`` and not the binary expansion.
+    """
+    if isinstance(amount, bool) or amount is None:
+        return None
+    if isinstance(amount, float):
+        amount = repr(amount)
+    try:
+        value = Decimal(str(amount).strip()) if isinstance(amount, str) else Decimal(amount)
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+    return value if value.is_finite() else None
 
 
 def to_cents(amount: Decimal) -> int:

@@ -24,9 +24,8 @@ Each element of ``hash`` is an HMAC-SHA256 over a *payload* of ten components jo
 The HMAC key is the API key GUID's 16 bytes in .NET ``Guid.ToByteArray()`` order
 (``uuid.UUID(key).bytes_le``), and the MAC is written in standard, padded Base64.
 
-This module offers :func:`sign` for clients, :func:`parse_authorization` and :func:`verify` for
-the server. When a hash does not match, :func:`verify` asks :mod:`mockbank.diagnosis` which known
-client mistake explains it.
+This module offers :func:`sign` for clients and :func:`parse_authorization` to read a header
+back. The server checks a signature with :func:`mockbank.verification.verify`.
 """
 
 from __future__ import annotations
@@ -39,17 +38,19 @@ import json
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Protocol
+from typing import Any
+
+from mockbank.jsontypes import json_type_name
+from mockbank.money import to_decimal
 
 FIELDS = ("token", "custacc", "currency", "reqid", "paydate", "amount", "credacc", "erp", "payid", "now")
 SEPARATOR = "#"
 AUTH_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 NOW_FORMAT = "%Y%m%d%H%M%S"
 PAYDATE_FORMAT = "%Y%m%d"
-PAYMENT_PATH = "/payment"
 
 CENT = Decimal("0.01")
 
@@ -114,23 +115,6 @@ def format_auth_time(moment: datetime) -> str:
     return to_utc(moment).strftime(AUTH_TIME_FORMAT)
 
 
-def to_decimal(amount: Any) -> Decimal | None:
-    """An amount as sent (JSON number, Decimal, float, int or numeric string) as a Decimal.
-
-    Returns None when it is not a finite number. Floats are read by their shortest repr, so
-    ``217.5`` becomes ``Decimal("217.5")`` and not the binary expansion.
-    """
-    if isinstance(amount, bool) or amount is None:
-        return None
-    if isinstance(amount, float):
-        amount = repr(amount)
-    try:
-        value = Decimal(str(amount).strip()) if isinstance(amount, str) else Decimal(amount)
-    except (InvalidOperation, TypeError, ValueError):
-        return None
-    return value if value.is_finite() else None
-
-
 #: Roundings real clients apply to amounts with more than two decimals, in the order they are tried.
 #: ``half-up``: .NET ``decimal.ToString("F2")``, ``Math.Round(x, 2, AwayFromZero)``;
 #: ``half-even``: .NET ``Math.Round(x, 2)``, Python ``round(Decimal)``;
@@ -165,15 +149,6 @@ def format_amount(amount: Any, rounding: str = CANONICAL_ROUNDING) -> str:
     except InvalidOperation:  # too many digits to write with two decimals (over 10**26): used as text
         return str(amount)
     return f"{rounded:f}"
-
-
-def has_extra_decimals(amount: Any) -> bool:
-    """True when the amount carries significant digits beyond the second decimal."""
-    value = to_decimal(amount)
-    try:
-        return value is not None and value != value.quantize(CENT, rounding=ROUND_DOWN)
-    except InvalidOperation:  # too many digits to round at all
-        return False
 
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -232,18 +207,19 @@ def transaction_payload(transaction: Mapping[str, Any], *, token: str, account: 
     return Payload(
         token=token,
         custacc=account,
-        currency=_text(transaction.get("currency")),
+        currency=component_text(transaction.get("currency")),
         reqid=request_id,
         paydate=format_paydate(transaction.get("paymentDate")),
         amount=format_amount(transaction.get("amount"), rounding),
-        credacc=_text(transaction.get("account")),
+        credacc=component_text(transaction.get("account")),
         erp=service_provider,
-        payid=_text(transaction.get("paymentId")),
+        payid=component_text(transaction.get("paymentId")),
         now=now,
     )
 
 
-def _text(value: Any) -> str:
+def component_text(value: Any) -> str:
+    """A value as a payload component: None is empty, anything else its text."""
     return "" if value is None else str(value)
 
 
@@ -330,7 +306,7 @@ def sign(credentials: Credentials, request_id: str, *, time: datetime,
     else:
         if not transactions:
             raise ValueError("a payment request needs at least one transaction")
-        payloads = [(_text(t.get("paymentId")), transaction_payload(t, **common)) for t in transactions]
+        payloads = [(component_text(t.get("paymentId")), transaction_payload(t, **common)) for t in transactions]
     auth: dict[str, Any] = {
         "serviceProvider": credentials.service_provider,
         "account": credentials.account,
@@ -481,21 +457,6 @@ def _unicode(text: str, where: str) -> str:
     return text
 
 
-def json_type_name(value: Any) -> str:
-    """How an error message names the JSON type of a value ("a number", "null", ...)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float, Decimal)):
-        return "a number"
-    if isinstance(value, str):
-        return "an empty string" if not value.strip() else "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
-
-
 _STRICT_TIME = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})T(?P<time>\d{2}:\d{2}:\d{2})(?P<fraction>\.\d+)?"
     r"(?P<zone>Z|[+-]\d{2}:?\d{2})?", re.IGNORECASE)
@@ -525,258 +486,3 @@ def parse_auth_time(text: str, *, lenient: bool = False) -> datetime:
         raise ValueError(f"time {text[:40]!r} is not a real date and time") from None
     raise ValueError(
         f"time {text[:40]!r} is not in the expected format yyyy-MM-ddTHH:mm:ss (UTC, e.g. 2025-01-07T12:00:00)")
-
-
-# --------------------------------------------------------------------------- server side
-
-
-class CredentialLookup(Protocol):
-    """Where :func:`verify` finds the secrets. Implemented by the bank and by :class:`StaticCredentials`."""
-
-    def api_key(self, service_provider: str) -> str | None:
-        """The API key GUID of an ERP, or None if the ERP is unknown."""
-
-    def integration_code(self, service_provider: str, account: str) -> str | None:
-        """The integration code of an account linked to the ERP, or None."""
-
-
-@dataclass(frozen=True)
-class StaticCredentials:
-    """A :class:`CredentialLookup` over a fixed list of :class:`Credentials`."""
-
-    entries: tuple[Credentials, ...]
-
-    def api_key(self, service_provider: str) -> str | None:
-        return next((c.api_key for c in self.entries if c.service_provider == service_provider), None)
-
-    def integration_code(self, service_provider: str, account: str) -> str | None:
-        return next((c.integration_code for c in self.entries
-                     if c.service_provider == service_provider and normalize_account(c.account) == account),
-                    None)
-
-
-def normalize_account(account: str) -> str:
-    """A Danish BBAN as 14 digits: blanks and dashes removed, left-padded with zeros."""
-    compact = re.sub(r"[\s-]", "", account)
-    return compact.zfill(14) if compact.isdigit() and len(compact) < 14 else compact
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of the verification, as shown by ``mockbank explain``."""
-
-    name: str
-    passed: bool
-    detail: str
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The outcome of :func:`verify`: ok, or the first failing step with a cause code."""
-
-    ok: bool
-    cause: str | None = None
-    message: str = ""
-    hash_id: str | None = None
-    expected_payload: str | None = None
-    hint: str | None = None
-    mistakes: tuple[str, ...] = ()
-    amount_rounding: Mapping[str, str] = field(default_factory=dict)
-    steps: tuple[Step, ...] = ()
-
-    def diagnosis(self) -> dict[str, Any]:
-        """The ``diagnosis`` object of a 401 body (never holds the API key or integration code)."""
-        body: dict[str, Any] = {"cause": self.cause, "message": self.message}
-        for key, value in (("hashId", self.hash_id), ("expectedPayload", self.expected_payload),
-                           ("hint", self.hint)):
-            if value is not None:
-                body[key] = value
-        if len(self.mistakes) > 1:
-            body["mistakes"] = list(self.mistakes)
-        return body
-
-    def to_json(self) -> dict[str, Any]:
-        """The verdict as stored in the journal: ``{"ok": true}`` or ``{"ok": false, ...diagnosis}``."""
-        if self.ok:
-            result: dict[str, Any] = {"ok": True}
-            if self.amount_rounding:
-                result["amountRounding"] = dict(self.amount_rounding)
-            return result
-        return {"ok": False, **self.diagnosis()}
-
-
-@dataclass(frozen=True)
-class SignedItem:
-    """One hash the server checks: its id, the payload it should cover and what the client sent."""
-
-    hash_id: str
-    payload: Payload
-    received: str
-    transaction: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class SigningSecrets:
-    """The secrets behind a request, handed to :mod:`mockbank.diagnosis`."""
-
-    api_key: str
-    integration_code: str
-
-    @property
-    def key(self) -> bytes:
-        return key_bytes(self.api_key)
-
-
-def is_payment_request(method: str, path: str) -> bool:
-    """True for ``POST /payment``: the only request signed per transaction."""
-    return method.upper() == "POST" and path.rstrip("/") == PAYMENT_PATH
-
-
-def verify(auth: AuthObject, *, method: str, path: str, query: Mapping[str, Any] | None = None,
-           body: Mapping[str, Any] | None = None, credentials: CredentialLookup,
-           clock_now: datetime | None = None, max_clock_skew: float | None = None,
-           require_request_id_match: bool = True, lenient_time_formats: bool = False) -> Verdict:
-    """Check a request's signature the way the real service does.
-
-    ``query`` (GET) or ``body`` (POST, parsed JSON) supply the requestId and, for ``POST /payment``,
-    the transactions. ``clock_now`` and ``max_clock_skew`` (seconds) bound how far the auth
-    object's ``time`` may be from the bank's clock; ``None`` skips that check. Hashes are compared
-    in constant time. The result names the first failing step with a cause code.
-    """
-    steps: list[Step] = []
-
-    def fail(cause: str, message: str, step: str, **extra: Any) -> Verdict:
-        steps.append(Step(step, False, message))
-        return Verdict(False, cause, message, steps=tuple(steps), **extra)
-
-    api_key = credentials.api_key(auth.service_provider)
-    if api_key is None:
-        return fail("unknown-service-provider", f"serviceProvider {auth.service_provider!r} is not a known ERP",
-                    "service provider", hint="Use the ERP name issued together with the API key.")
-    steps.append(Step("service provider", True, f"{auth.service_provider!r} is known"))
-
-    account = normalize_account(auth.account)
-    integration_code = credentials.integration_code(auth.service_provider, account)
-    if integration_code is None:
-        return fail("unknown-account",
-                    f"account {auth.account!r} is not linked to serviceProvider {auth.service_provider!r}",
-                    "account", hint="Send the own account as a 14-digit BBAN (reg.no + account no).")
-    steps.append(Step("account", True, f"{auth.account!r} is linked to {auth.service_provider!r}"))
-
-    try:
-        moment = parse_auth_time(auth.time, lenient=lenient_time_formats)
-    except ValueError as error:
-        return fail("bad-time-format", str(error), "time",
-                    hint="Send the current UTC time as yyyy-MM-ddTHH:mm:ss, e.g. 2025-01-07T12:00:00.")
-    now = moment.strftime(NOW_FORMAT)
-    steps.append(Step("time", True, f"{auth.time!r} read as {now} UTC"))
-
-    if clock_now is not None and max_clock_skew is not None:
-        skew = (moment - to_utc(clock_now)).total_seconds()
-        if abs(skew) > max_clock_skew:
-            return fail("clock-skew", _skew_message(skew, clock_now, max_clock_skew), "clock",
-                        hint=_skew_hint(skew))
-        steps.append(Step("clock", True, f"{skew:+.0f} s from the bank clock (allowed ±{max_clock_skew:g} s)"))
-
-    payment = is_payment_request(method, path)
-    source = body if method.upper() == "POST" else query
-    request_id = _text((source or {}).get("requestId"))
-    if require_request_id_match and auth.request_id != request_id:
-        return fail("request-id-mismatch",
-                    f"the auth object's requestId {auth.request_id!r} differs from the request's "
-                    f"requestId {request_id!r}", "requestId",
-                    hint="Put the same requestId in the auth object and the body or query.")
-    steps.append(Step("requestId", True, f"{request_id!r}"))
-
-    common = {"token": integration_token(integration_code), "account": auth.account,
-              "request_id": request_id, "service_provider": auth.service_provider, "now": now}
-    items, failure = _signed_items(auth, payment, body, common, require_request_id_match)
-    if failure is not None:
-        return fail(*failure)
-    steps.append(Step("hashes", True, f"{len(items)} hash(es) to check"))
-
-    secrets = SigningSecrets(api_key, integration_code)
-    roundings: dict[str, str] = {}
-    key = secrets.key
-    for item in items:
-        rounding = _matching_rounding(key, item)
-        if rounding is None:
-            from mockbank import diagnosis  # imported late: diagnosis builds on this module
-
-            found = diagnosis.diagnose(item, secrets, auth_time=auth.time)
-            steps.append(Step(f"hash {item.hash_id}", False, found.message))
-            return Verdict(False, found.cause, found.message, hash_id=item.hash_id,
-                           expected_payload=item.payload.text(), hint=found.hint, mistakes=found.mistakes,
-                           steps=tuple(steps))
-        if rounding != CANONICAL_ROUNDING:
-            roundings[item.hash_id] = rounding
-        steps.append(Step(f"hash {item.hash_id}", True,
-                          "matches" + (f" (amount rounded {rounding})" if rounding != CANONICAL_ROUNDING else "")))
-    return Verdict(True, amount_rounding=roundings, steps=tuple(steps))
-
-
-def _signed_items(auth: AuthObject, payment: bool, body: Mapping[str, Any] | None, common: dict[str, str],
-                  require_request_id_match: bool) -> tuple[list[SignedItem], tuple[str, str, str] | None]:
-    if not auth.hashes:
-        return [], ("missing-hash", "the auth object's 'hash' list is empty", "hashes")
-    if not payment:
-        first = auth.hashes[0]
-        if require_request_id_match and first.id != common["request_id"]:
-            return [], ("request-id-mismatch",
-                        f"hash[0].id is {first.id!r}; outside POST /payment it must be the requestId "
-                        f"{common['request_id']!r}", "hashes")
-        return [SignedItem(first.id, request_payload(**common, payid=first.id), first.hash)], None
-    transactions = (body or {}).get("transactions")
-    items = []
-    seen: dict[str, int] = {}  # a paymentId given twice: the k-th transaction goes with the k-th hash of that id
-    for transaction in transactions if isinstance(transactions, list) else []:
-        if not isinstance(transaction, Mapping):
-            continue
-        payment_id = _text(transaction.get("paymentId"))
-        candidates = [entry for entry in auth.hashes if entry.id == payment_id]
-        occurrence = seen[payment_id] = seen.get(payment_id, -1) + 1
-        entry = candidates[min(occurrence, len(candidates) - 1)] if candidates else None
-        if entry is None:
-            only_request_id = [e.id for e in auth.hashes] == [common["request_id"]]
-            hint = ("Found a single hash with id = requestId: payment requests need one hash per "
-                    "transaction, each with id = its paymentId." if only_request_id
-                    else "Add one {id, hash} element per transaction, id = its paymentId.")
-            return [], ("missing-hash", f"no hash with id {payment_id!r} for transaction {payment_id!r}. {hint}",
-                        "hashes")
-        items.append(SignedItem(payment_id, transaction_payload(transaction, **common), entry.hash, transaction))
-    return items, None
-
-
-def _matching_rounding(key: bytes, item: SignedItem) -> str | None:
-    """The amount rounding whose payload matches the received hash; None when none does.
-
-    Only a transaction whose amount has more than two decimals is tried beyond the canonical one.
-    """
-    if _same_hash(compute_hash(key, item.payload), item.received):
-        return CANONICAL_ROUNDING
-    if item.transaction is None or not has_extra_decimals(item.transaction.get("amount")):
-        return None
-    for rounding in ROUNDINGS[1:]:
-        candidate = replace(item.payload, amount=format_amount(item.transaction.get("amount"), rounding))
-        if _same_hash(compute_hash(key, candidate), item.received):
-            return rounding
-    return None
-
-
-def _same_hash(expected: str, received: str) -> bool:
-    """Constant-time comparison of two hash strings (any text, not only ASCII)."""
-    return hmac.compare_digest(expected.encode("utf-8"), received.encode("utf-8"))
-
-
-def _skew_message(skew: float, clock_now: datetime, allowed: float) -> str:
-    direction = "ahead of" if skew > 0 else "behind"
-    return (f"time is {abs(skew):.0f} s {direction} the bank clock ({format_auth_time(clock_now)} UTC); "
-            f"at most {allowed:g} s allowed")
-
-
-def _skew_hint(skew: float) -> str:
-    hours = round(skew / 3600)
-    if hours and abs(skew - hours * 3600) <= 120:
-        return (f"Off by about {hours:+d} h: the time looks like local time instead of UTC. "
-                "Use the UTC time (e.g. DateTime.UtcNow, datetime.now(timezone.utc)).")
-    return "Check the client machine's clock and send the current UTC time."

@@ -16,13 +16,13 @@ import pytest
 from flask import Flask, Response, request
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from mockbank import schemas, signing
+from mockbank import schemas, signing, verification
 from mockbank.client import (Answer, BadRequest, BalanceEntry, BankIntegrationClient, ConnectionFailed,
                              InvalidResponse, Message, Money, PaymentStatus, ServerError, Timeout,
                              Unauthorized)
 
 CREDS = signing.Credentials("MyERP", "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "52470021527478", "TestKode123")
-LOOKUP = signing.StaticCredentials((CREDS,))
+LOOKUP = verification.StaticCredentials((CREDS,))
 V2_TIME = datetime(2015, 4, 14, 9, 30, tzinfo=timezone.utc)
 V2_AUTHORIZATION = (
     "Basic eyJzZXJ2aWNlUHJvdmlkZXIiOiJNeUVSUCIsImFjY291bnQiOiI1MjQ3MDAyMTUyNzQ3OCIsInRpbWUiOiIyMDE1LTA0LTE0VDA5"
@@ -154,7 +154,7 @@ class Seen:
     raw_body: bytes
     json: Any
     headers: dict[str, str]
-    verdict: signing.Verdict
+    verdict: verification.Verdict
 
 
 @dataclass
@@ -185,10 +185,10 @@ def _stub_app(stub: Stub) -> Flask:
         query = dict(request.args.items())
         try:
             auth = signing.parse_authorization(request.headers.get("Authorization"))
-            verdict = signing.verify(auth, method=request.method, path=request.path, query=query, body=body,
-                                     credentials=LOOKUP)
+            verdict = verification.verify(auth, method=request.method, path=request.path, query=query, body=body,
+                                          credentials=LOOKUP)
         except signing.MalformedHeader as error:
-            verdict = signing.Verdict(False, "malformed-header", error.message)
+            verdict = verification.Verdict(False, "malformed-header", error.message)
         stub.seen.append(Seen(request.method, request.path, query, raw, body, dict(request.headers), verdict))
         if not verdict.ok:
             return Response(json.dumps({"error": "unauthorized", "diagnosis": verdict.diagnosis()}), 401,

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from mockbank import signing
+from mockbank import signing, verification
 from wrong_signers import MISTAKES, NON_PAYMENT_ONLY, PAYMENT_ONLY, VARIANTS, correct, signed_header, with_mistake
 
 ERP = {"service_provider": "TestERP", "api_key": "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
@@ -19,8 +19,8 @@ TRANSACTIONS = [
     {"paymentId": "PAY_02", "paymentDate": "2025-04-16", "amount": "217.50", "currency": "DKK",
      "account": "+71<000000000012345+12345678<"},
 ]
-LOOKUP = signing.StaticCredentials((signing.Credentials(ERP["service_provider"], ERP["api_key"], ERP["account"],
-                                                        ERP["integration_code"]),))
+LOOKUP = verification.StaticCredentials((signing.Credentials(ERP["service_provider"], ERP["api_key"], ERP["account"],
+                                                             ERP["integration_code"]),))
 
 
 def verdict_for(knobs, *, payment: bool, **options):
@@ -28,10 +28,10 @@ def verdict_for(knobs, *, payment: bool, **options):
     header = signed_header(knobs, **ERP, request_id="REQ_42", time=MOMENT, transactions=transactions)
     auth = signing.parse_authorization(header)
     if payment:
-        return signing.verify(auth, method="POST", path="/payment", credentials=LOOKUP, **options,
-                              body={"requestId": "REQ_42", "transactions": TRANSACTIONS})
-    return signing.verify(auth, method="GET", path="/status", query={"requestId": "REQ_42"}, credentials=LOOKUP,
-                          **options)
+        return verification.verify(auth, method="POST", path="/payment", credentials=LOOKUP, **options,
+                                   body={"requestId": "REQ_42", "transactions": TRANSACTIONS})
+    return verification.verify(auth, method="GET", path="/status", query={"requestId": "REQ_42"}, credentials=LOOKUP,
+                               **options)
 
 
 @pytest.mark.parametrize("payment", [False, True], ids=["get", "payment"])
@@ -85,7 +85,7 @@ def test_a_hash_that_is_not_32_bytes_is_said_to_be_so():
     auth = signing.parse_authorization(header)
     broken = signing.AuthObject(auth.service_provider, auth.account, auth.time, auth.request_id,
                                 (signing.HashEntry("REQ_42", "c2hvcnQ="),))
-    verdict = signing.verify(broken, method="GET", path="/status", query={"requestId": "REQ_42"},
-                             credentials=LOOKUP)
+    verdict = verification.verify(broken, method="GET", path="/status", query={"requestId": "REQ_42"},
+                                  credentials=LOOKUP)
     assert verdict.cause == "signature-mismatch"
     assert "32-byte" in verdict.message

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockbank import signing
+from mockbank import money, signing, verification
 
 # The shared vectors live in ../shared beside the repository; tests/data keeps a copy for a clone
 # without it, and test_the_vendored_vectors_are_the_shared_ones keeps the two equal.
@@ -38,8 +38,8 @@ def request_of(vector):
 def verify_header(vector, header, **options):
     method, path, query, body = request_of(vector)
     auth = signing.parse_authorization(header)
-    lookup = signing.StaticCredentials((credentials(vector["inputs"]),))
-    return signing.verify(auth, method=method, path=path, query=query, body=body, credentials=lookup, **options)
+    lookup = verification.StaticCredentials((credentials(vector["inputs"]),))
+    return verification.verify(auth, method=method, path=path, query=query, body=body, credentials=lookup, **options)
 
 
 def sign_vector(vector, **options):
@@ -115,9 +115,9 @@ def verify_mutated(vector, mutate_auth=None, mutate_body=None, **options):
     query = dict(query)
     if mutate_body:
         mutate_body(body if body is not None else query)
-    lookup = signing.StaticCredentials((credentials(vector["inputs"]),))
-    return signing.verify(signing.parse_authorization(reencode(auth)), method=method, path=path, query=query,
-                          body=body, credentials=lookup, **options)
+    lookup = verification.StaticCredentials((credentials(vector["inputs"]),))
+    return verification.verify(signing.parse_authorization(reencode(auth)), method=method, path=path, query=query,
+                               body=body, credentials=lookup, **options)
 
 
 def _set(path, value):
@@ -308,9 +308,9 @@ def test_an_amount_rounded_the_way_a_real_client_does_is_accepted_and_noted(amou
     auth = {"serviceProvider": "TestERP", "account": creds.account, "time": "2025-04-14T08:30:05",
             "requestId": "R1", "hash": [{"id": "P1", "hash": signing.compute_hash(signing.key_bytes(creds.api_key),
                                                                                     payload)}]}
-    verdict = signing.verify(signing.parse_authorization(reencode(auth)), method="POST", path="/payment",
-                             body={"requestId": "R1", "transactions": [transaction]},
-                             credentials=signing.StaticCredentials((creds,)))
+    verdict = verification.verify(signing.parse_authorization(reencode(auth)), method="POST", path="/payment",
+                                  body={"requestId": "R1", "transactions": [transaction]},
+                                  credentials=verification.StaticCredentials((creds,)))
     assert verdict.ok, verdict.message
     assert verdict.to_json() == {"ok": True, "amountRounding": {"P1": rounding}}
 
@@ -341,8 +341,8 @@ def verify_signed(request, signed, mutate=None):
     if mutate:
         mutate(auth, body)
     method, path = ("POST", "/payment") if request["transactions"] is not None else ("POST", "/status")
-    return signing.verify(signing.parse_authorization(reencode(auth)), method=method, path=path, body=body,
-                          credentials=signing.StaticCredentials((request["credentials"],)))
+    return verification.verify(signing.parse_authorization(reencode(auth)), method=method, path=path, body=body,
+                               credentials=verification.StaticCredentials((request["credentials"],)))
 
 
 @given(requests)
@@ -372,7 +372,7 @@ def test_changing_any_signed_value_breaks_the_signature(request, what, data):
         elif body["transactions"] is not None:
             transaction = body["transactions"][0]
             if what == "amount":
-                transaction["amount"] = signing.to_decimal(transaction["amount"]) + Decimal("0.01")
+                transaction["amount"] = money.to_decimal(transaction["amount"]) + Decimal("0.01")
             elif what == "paymentDate":
                 transaction["paymentDate"] = (date.fromisoformat(transaction["paymentDate"]) + timedelta(days=1)).isoformat()
             elif what == "currency":
@@ -390,7 +390,7 @@ def test_a_payment_id_given_twice_pairs_each_transaction_with_its_own_hash():
     transactions = [{"paymentId": "SAME", "paymentDate": "2025-04-15", "amount": amount, "currency": "DKK",
                      "account": "80790000820049"} for amount in ("1.00", "2.00")]
     signed = signing.sign(creds, "R", time=datetime(2025, 4, 14, 8, 30), transactions=transactions)
-    verdict = signing.verify(signing.parse_authorization(signed.header), method="POST", path="/payment",
-                             body={"requestId": "R", "transactions": transactions},
-                             credentials=signing.StaticCredentials((creds,)))
+    verdict = verification.verify(signing.parse_authorization(signed.header), method="POST", path="/payment",
+                                  body={"requestId": "R", "transactions": transactions},
+                                  credentials=verification.StaticCredentials((creds,)))
     assert verdict.ok, verdict.message

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any, Callable
 
 from mockbank import client as bi
-from mockbank import signing
+from mockbank import money, signing
 from mockbank.adapters import reference
 from mockbank.adapters.protocol import AdapterError
 
@@ -86,7 +86,7 @@ def _empty_fields_dropped() -> None:
 @mutant("amount-format", "amounts signed with a decimal comma", ("signing",), ("signing/payments-are-signed",),
         cause="amount-format")
 def _amount_format() -> None:
-    signing.format_amount = lambda amount, rounding="half-up": f"{signing.to_decimal(amount):.2f}".replace(".", ",")
+    signing.format_amount = lambda amount, rounding="half-up": f"{money.to_decimal(amount):.2f}".replace(".", ",")
 
 
 @mutant("date-format", "the payment date signed as yyyy-MM-dd", ("signing",), ("signing/payments-are-signed",),
@@ -183,7 +183,7 @@ def _drops_transactions() -> None:
         ("payments/many-transactions", "payments/amounts-and-texts"))
 def _rounds_amounts() -> None:
     def rounded(params):
-        return {**params, "transactions": [{**t, "amount": round(signing.to_decimal(t["amount"]))}
+        return {**params, "transactions": [{**t, "amount": round(money.to_decimal(t["amount"]))}
                                            for t in params["transactions"]]}
     _change_params("pay", rounded)
 
