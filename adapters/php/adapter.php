@@ -4,7 +4,7 @@ declare(strict_types=1);
 
 // A small BankIntegration client behind the certification protocol of mockbank:
 //
-//   mockbank certify --adapter "php /path/to/adapters/php/adapter.php"
+//   mockbank certify --adapter "php -d display_errors=stderr /path/to/adapters/php/adapter.php"
 //
 // The kit writes one JSON request per line to stdin and reads exactly one JSON reply per line from
 // stdout; logs go to stderr. To certify your own client, keep this loop and make
