@@ -3,6 +3,7 @@ package dk.mockbank.kit;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -118,6 +119,10 @@ public final class BankIntegrationClient {
             if (cause instanceof HttpTimeoutException) {
                 throw new ClientError("timeout", null, what + ": no answer within " + timeout.toMillis() + " ms");
             }
+            if (cause instanceof ConnectException) { // refused or unreachable; the JDK gives no message
+                throw new ClientError("connection", null, what + ": cannot connect to " + request.uri().getAuthority()
+                        + " (" + describe(cause) + ")");
+            }
             if (cause instanceof IOException) {
                 throw new ClientError("connection", null, what + ": " + describe(cause));
             }
@@ -125,9 +130,15 @@ public final class BankIntegrationClient {
         }
     }
 
+    /** The exception's class and the messages along its causes: "ConnectException: Connection refused". */
     private static String describe(Throwable error) {
-        String message = error.getMessage();
-        return error.getClass().getSimpleName() + (message == null ? "" : " " + message);
+        StringJoiner text = new StringJoiner(": ").add(error.getClass().getSimpleName());
+        for (Throwable e = error; e != null; e = e.getCause()) {
+            if (e.getMessage() != null && !text.toString().contains(e.getMessage())) {
+                text.add(e.getMessage());
+            }
+        }
+        return text.toString();
     }
 
     /** 200, 201 and 202 are success; a 204, or a 201/202 without a body, is an empty object. */

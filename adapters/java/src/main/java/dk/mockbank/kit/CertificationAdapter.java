@@ -128,7 +128,7 @@ public final class CertificationAdapter {
         } catch (ClientError e) {
             return failure(id, e);
         } catch (RuntimeException e) { // anything else is a request this adapter could not use
-            return failure(id, ClientError.badRequest(String.valueOf(e.getMessage())));
+            return failure(id, ClientError.badRequest(e.getMessage() != null ? e.getMessage() : e.toString()));
         }
     }
 
