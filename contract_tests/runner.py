@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -83,11 +83,16 @@ class CertifySession(Session):
 @contextmanager
 def open_session(adapter: str, *, url: str | None = None, fixtures: str | None = None, examples: int = 25,
                  seed: int | None = None, timeout_ms: int = 5000) -> Iterator[CertifySession]:
-    """An emulator (started here unless ``url``) and the adapter command, ready to run checks."""
+    """An emulator (started here, or a fresh sandbox of the one at ``url``, which is left untouched) and the
+    adapter command, ready to run checks."""
     seed = random.randrange(2 ** 32) if seed is None else seed
-    emulator = Emulator.connect(url, fixtures) if url else Emulator(fixtures, clock=strategies.BANK_NOW,
-                                                                     frozen_clock=True)
-    with emulator, AdapterProcess(adapter) as process:
+    with ExitStack() as stack:
+        if url:
+            server = stack.enter_context(Emulator.connect(url, fixtures))
+            emulator = stack.enter_context(server.sandbox(fixtures, clock=strategies.BANK_NOW, frozenClock=True))
+        else:
+            emulator = stack.enter_context(Emulator(fixtures, clock=strategies.BANK_NOW, frozen_clock=True))
+        process = stack.enter_context(AdapterProcess(adapter))
         yield CertifySession(emulator, process, examples=examples, seed=seed, timeout_ms=timeout_ms)
 
 

@@ -4,7 +4,8 @@
 Installed with mockbank (entry point ``pytest11``). Options:
 
 ``--mockbank-fixtures FILE``   the fixture file (default: the built-in demo bank)
-``--mockbank-url URL``         use an emulator that already runs there instead of starting one
+``--mockbank-url URL``         use an emulator that already runs there (a shared one: each test gets its own
+                               sandbox there, deleted after the test, so ``pytest -n 8`` is safe)
 ``--mockbank-adapter CMD``     add one test per certification check, run against that adapter
 ``--mockbank-examples N``      examples per property check (default 10)
 ``--mockbank-plans P,...``     only these plans (default: all)
@@ -47,11 +48,17 @@ def mockbank_session(request: pytest.FixtureRequest) -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def mockbank(mockbank_session: Emulator) -> Emulator:
+def mockbank(request: pytest.FixtureRequest, mockbank_session: Emulator) -> Iterator[Emulator]:
     """A running emulator with fresh state: ``.url``, ``.credentials``, ``.client()``, ``.journal()``,
-    ``.advance_clock()``, ``.inject_fault()``, ``.reset()`` and the rest of :class:`mockbank.testing.Emulator`."""
+    ``.advance_clock()``, ``.inject_fault()``, ``.reset()`` and the rest of :class:`mockbank.testing.Emulator`.
+
+    With ``--mockbank-url`` it is a sandbox of that emulator of its own, deleted after the test."""
+    if request.config.getoption("--mockbank-url"):
+        with mockbank_session.sandbox(request.config.getoption("--mockbank-fixtures")) as sandbox:
+            yield sandbox
+        return
     mockbank_session.reset()
-    return mockbank_session
+    yield mockbank_session
 
 
 # --------------------------------------------------------------------------- certification as tests
