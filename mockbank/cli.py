@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -13,7 +14,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from mockbank import __version__, signing, verification
-from mockbank.settings import DEFAULT_MAX_BODY, DEFAULT_MAX_CLOCK_SKEW, DEFAULT_STEP_SECONDS
+from mockbank.settings import (DEFAULT_JOURNAL_MAX, DEFAULT_MAX_BODY, DEFAULT_MAX_CLOCK_SKEW, DEFAULT_SANDBOX_TTL,
+                               DEFAULT_STEP_SECONDS)
 
 
 class UsageError(Exception):
@@ -54,9 +56,10 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
     parser.add_argument("--fixtures", metavar="FILE", help="fixture file (default: the built-in demo bank)")
-    parser.add_argument("--db", default="mockbank.db", metavar="PATH",
-                        help="SQLite file holding the bank's state (default mockbank.db; ':memory:' for a "
-                             "throwaway bank)")
+    parser.add_argument("--db", default=os.environ.get("MOCKBANK_DB", "mockbank.db"), metavar="PATH|URL",
+                        help="where the bank's state lives: a SQLite file (default mockbank.db, or $MOCKBANK_DB), "
+                             "':memory:' for a throwaway bank, or postgresql://user:password@host:port/dbname "
+                             "(pip install 'mockbank[postgres]') for several servers sharing one bank")
     parser.add_argument("--reset", action="store_true", help="start from the fixtures even if --db holds a bank")
     parser.add_argument("--clock", metavar="ISO8601", help="start the bank clock at this instant (UTC if no zone)")
     parser.add_argument("--frozen-clock", action="store_true", help="stop the bank clock (move it via /_mock/clock)")
@@ -72,6 +75,10 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
                         help="bank-clock seconds per status step in time mode (default 5)")
     parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
                         help="largest request body accepted (default 1 MiB; larger answers 413)")
+    parser.add_argument("--journal-max", type=int, default=DEFAULT_JOURNAL_MAX, metavar="N",
+                        help="journal entries kept per sandbox; older ones are dropped (default %(default)s)")
+    parser.add_argument("--sandbox-ttl", type=int, default=DEFAULT_SANDBOX_TTL, metavar="SECONDS",
+                        help="an unused sandbox is deleted after this many seconds (default %(default)s, a day)")
     parser.add_argument("--lenient-time", action="store_true",
                         help="also accept the compact auth time formats yyyyMMddHHmmss and yyyyMMddTHHmmss")
     parser.add_argument("--reject-unknown-fields", action="store_true",
@@ -84,6 +91,7 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     from mockbank import fixtures, server
+    from mockbank.store import StoreError
     from mockbank.settings import Settings
 
     skew = _clock_skew(args.max_clock_skew)
@@ -91,11 +99,13 @@ def run_serve(args: argparse.Namespace) -> int:
         _parse_time(args.clock, "--clock")
     if args.workers < 1 or args.threads < 1:
         raise UsageError("--workers and --threads must be at least 1")
+    if args.journal_max < 1 or args.sandbox_ttl < 1:
+        raise UsageError("--journal-max and --sandbox-ttl must be at least 1")
     settings = Settings(progression=args.progression, step_seconds=args.step_seconds, max_clock_skew=skew,
                         require_request_id_match=not args.lenient_request_id,
                         lenient_time_formats=args.lenient_time, reject_unknown_fields=args.reject_unknown_fields,
-                        clock_start=args.clock,
-                        frozen_clock=args.frozen_clock)
+                        clock_start=args.clock, frozen_clock=args.frozen_clock, journal_max=args.journal_max,
+                        sandbox_ttl=args.sandbox_ttl)
     options = server.ServeOptions(host=args.host, port=args.port, fixtures=args.fixtures, db=args.db,
                                   workers=args.workers, threads=args.threads, max_body=args.max_body,
                                   reset=args.reset)
@@ -103,7 +113,7 @@ def run_serve(args: argparse.Namespace) -> int:
         server.serve(options, settings)
     except fixtures.FixtureError as error:
         raise UsageError(str(error)) from None
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, StoreError) as error:
         raise UsageError(str(error)) from None
     return 0
 
@@ -261,6 +271,10 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--now", metavar="ISO8601", help="the bank clock, to check the clock skew")
     parser.add_argument("--max-clock-skew", default=f"{DEFAULT_MAX_CLOCK_SKEW:g}", metavar="SECONDS",
                         help="allowed distance of 'time' from --now, or 'off' (default %(default)s)")
+    parser.add_argument("--journal-max", type=int, default=DEFAULT_JOURNAL_MAX, metavar="N",
+                        help="journal entries kept per sandbox; older ones are dropped (default %(default)s)")
+    parser.add_argument("--sandbox-ttl", type=int, default=DEFAULT_SANDBOX_TTL, metavar="SECONDS",
+                        help="an unused sandbox is deleted after this many seconds (default %(default)s, a day)")
     parser.add_argument("--lenient-time", action="store_true",
                         help="also accept the compact time formats yyyyMMddHHmmss and yyyyMMddTHHmmss")
     parser.add_argument("--json", action="store_true", help="print the verdict as JSON")

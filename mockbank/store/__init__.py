@@ -10,7 +10,7 @@ from mockbank.store.base import ROOT, Store, StoreError
 from mockbank.store.sql import SqlStore
 from mockbank.store.sqlite import MEMORY
 
-__all__ = ["MEMORY", "ROOT", "Store", "StoreError", "is_postgres_url", "open_store"]
+__all__ = ["MEMORY", "ROOT", "Store", "StoreError", "is_postgres_url", "open_store", "redact_url"]
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -25,7 +25,7 @@ def open_store(url: str = MEMORY) -> SqlStore:
         try:
             from mockbank.store.postgres import PostgresDatabase
         except ImportError as error:
-            raise StoreError(f"--db {_redacted(url)}: PostgreSQL support is not installed ({error.name} is "
+            raise StoreError(f"--db {redact_url(url)}: PostgreSQL support is not installed ({error.name} is "
                              "missing): pip install 'mockbank[postgres]'") from None
         return SqlStore(PostgresDatabase(url))
     from mockbank.store.sqlite import SqliteDatabase
@@ -33,7 +33,7 @@ def open_store(url: str = MEMORY) -> SqlStore:
     return SqlStore(SqliteDatabase(url))
 
 
-def _redacted(url: str) -> str:
+def redact_url(url: str) -> str:
     """A database URL without its password, for messages and logs."""
     scheme, _, rest = url.partition("://")
     credentials, at, location = rest.rpartition("@")
