@@ -384,7 +384,7 @@ def _server_errors(session: Session) -> None:
 
 @check("errors", "timeout", "an answer slower than the client's timeout is reported as 'timeout'")
 def _timeout(session: Session) -> None:
-    timeout_ms, delay_ms = 600, 2000
+    timeout_ms, delay_ms = 250, 700
     session.emulator.inject_fault(path="/status", delayMs=delay_ms, count=3)
     exchange = status(session, timeout_ms=timeout_ms)
     session.wait_for_requests(seconds=3 * delay_ms / 1000 + 2)  # the delayed ones must not reach the next check
