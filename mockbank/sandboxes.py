@@ -13,18 +13,15 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from mockbank import fixtures, signing
+from mockbank import fixtures, schemas, signing
 from mockbank.bank import Bank
 from mockbank.errors import InvalidRequest, NotFound
-from mockbank.settings import PROGRESSION_MODES, Settings
+from mockbank.settings import Settings
 from mockbank.store import ROOT, Store
 from mockbank.store.base import SandboxRecord
 
-#: The longest time to live a sandbox may ask for (a year).
-MAX_TTL_SECONDS = 366 * 24 * 3600
 #: A sandbox's last use is written at most this often (every request would cost a write).
 TOUCH_INTERVAL = timedelta(seconds=60)
-_OPTIONS = ("fixtures", "clock", "frozenClock", "progression", "ttlSeconds")
 
 
 def _now() -> datetime:
@@ -49,14 +46,20 @@ class SandboxManager:
 
     def create(self, body: dict[str, Any]) -> tuple[SandboxRecord, Bank]:
         """A new sandbox from ``POST /_mock/sandboxes`` (all fields optional), seeded and ready."""
-        unknown = sorted(set(body) - set(_OPTIONS))
-        if unknown:
-            raise InvalidRequest(f"{unknown[0]} is not a sandbox option (use {', '.join(_OPTIONS)})",
-                                 [{"pointer": f"/{name}", "reason": "is not a sandbox option"} for name in unknown])
-        options = self._options(body)
+        problems = schemas.violations("sandbox-request", body)
+        if problems:
+            raise InvalidRequest("the sandbox request does not match its schema: " + "; ".join(
+                f"{p.pointer or '/'} {p.reason}" for p in problems[:5]),
+                [{"pointer": p.pointer, "reason": p.reason} for p in problems])
+        options = {key: body[key] for key in ("clock", "frozenClock", "progression") if key in body}
+        if "clock" in options:
+            try:
+                signing.parse_auth_time(options["clock"])
+            except ValueError as error:
+                raise InvalidRequest(f"clock: {error}", [{"pointer": "/clock", "reason": str(error)}]) from None
         document = body["fixtures"] if "fixtures" in body else fresh_credentials(self.default_document)
         fixture = self._fixture(document)
-        ttl = self._ttl(body.get("ttlSeconds", self.settings.sandbox_ttl))
+        ttl = body.get("ttlSeconds", self.settings.sandbox_ttl)
         now = _now()
         record = SandboxRecord(id=secrets.token_hex(6), created_at=now, last_used_at=now,
                                expires_at=now + timedelta(seconds=ttl), ttl_seconds=ttl, fixture=document,
@@ -112,37 +115,8 @@ class SandboxManager:
                        progression=options.get("progression", self.settings.progression))
 
     @staticmethod
-    def _options(body: dict[str, Any]) -> dict[str, Any]:
-        options: dict[str, Any] = {}
-        if body.get("clock") is not None:
-            try:
-                signing.parse_auth_time(str(body["clock"]))
-            except ValueError as error:
-                raise InvalidRequest(f"clock: {error}", [{"pointer": "/clock", "reason": str(error)}]) from None
-            options["clock"] = str(body["clock"])
-        if "frozenClock" in body:
-            if not isinstance(body["frozenClock"], bool):
-                raise InvalidRequest("frozenClock must be true or false",
-                                     [{"pointer": "/frozenClock", "reason": "is not a boolean"}])
-            options["frozenClock"] = body["frozenClock"]
-        if "progression" in body:
-            if body["progression"] not in PROGRESSION_MODES:
-                raise InvalidRequest(f"progression must be one of {', '.join(PROGRESSION_MODES)}",
-                                     [{"pointer": "/progression",
-                                       "reason": f"is not one of {', '.join(PROGRESSION_MODES)}"}])
-            options["progression"] = body["progression"]
-        return options
-
-    @staticmethod
     def _fixture(document: Any) -> fixtures.Fixture:
         try:
             return fixtures.from_document(document, "fixtures")
         except fixtures.FixtureError as error:
             raise InvalidRequest(str(error), [{"pointer": "/fixtures", "reason": str(error)}]) from None
-
-    @staticmethod
-    def _ttl(value: Any) -> int:
-        if type(value) is not int or not 1 <= value <= MAX_TTL_SECONDS:
-            raise InvalidRequest(f"ttlSeconds must be a whole number of seconds from 1 to {MAX_TTL_SECONDS}",
-                                 [{"pointer": "/ttlSeconds", "reason": f"is not an integer from 1 to {MAX_TTL_SECONDS}"}])
-        return value

@@ -100,13 +100,18 @@ def test_inline_fixtures_make_the_sandbox_bank(emulator):
     ({"progression": "fast"}, "/progression"),
     ({"frozenClock": "yes"}, "/frozenClock"),
     ({"clock": "yesterday"}, "/clock"),
-    ({"fixtures": {"erps": []}}, "/fixtures"),
-    ({"colour": "blue"}, "/colour"),
+    ({"fixtures": {"erps": []}}, "/fixtures/accounts"),
+    ({"fixtures": {"erps": [{"serviceProvider": "A", "apiKey": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}],
+                   "accounts": [{"account": "52470021527478", "integrationCode": "X", "serviceProvider": "B",
+                                 "currency": "DKK"}]}}, "/fixtures"),
+    ({"colour": "blue"}, ""),
 ])
 def test_bad_sandbox_options_are_refused_naming_the_field(emulator, body, pointer):
     response = requests.post(f"{emulator.url}/_mock/sandboxes", json=body, timeout=10)
     assert response.status_code == 400
-    assert response.json()["details"][0]["pointer"] == pointer
+    detail = response.json()["details"][0]
+    assert detail["pointer"] == pointer
+    assert pointer or "'colour'" in detail["reason"]
 
 
 def test_unknown_deleted_and_expired_sandboxes_answer_404_naming_them(emulator):
