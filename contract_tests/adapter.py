@@ -81,7 +81,7 @@ def split_command(command: str) -> list[str]:
 
 
 class AdapterProcess:
-    """One adapter command, started on first use and restarted after it dies."""
+    """One adapter command, started by :meth:`start` (or the first request) and restarted after it dies."""
 
     def __init__(self, command: str, cwd: str | None = None, start_timeout: float = DEFAULT_START_TIMEOUT):
         self.command = command
@@ -101,6 +101,7 @@ class AdapterProcess:
         """Start the adapter (unless it runs) and greet it with ``hello``; its answer, or AdapterFailure."""
         if self._process is not None and self._process.poll() is None and self.hello is not None:
             return self.hello
+        self._stop()
         started = time.monotonic()
         self._process = self._spawn()
         self.hello = None
