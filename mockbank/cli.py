@@ -383,6 +383,9 @@ def _add_certify(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--plans", metavar="PLAN,...", help="only these plans (default: all)")
     parser.add_argument("--timeout-ms", type=int, default=5000, metavar="MS",
                         help="the HTTP timeout the adapter is asked to use (default 5000)")
+    parser.add_argument("--adapter-start-timeout", type=float, default=60.0, metavar="SECONDS",
+                        help="how long the adapter may take to answer its first request, e.g. while "
+                             "'dotnet run' builds (default 60)")
     parser.add_argument("--report", default="mockbank-report", metavar="DIR",
                         help="where to write junit.xml, report.html and report.json (default mockbank-report)")
     parser.set_defaults(handler=run_certify)
@@ -390,7 +393,7 @@ def _add_certify(commands: argparse._SubParsersAction) -> None:
 
 def run_certify(args: argparse.Namespace) -> int:
     from mockbank.contract_tests import plans as plan_registry
-    from mockbank.contract_tests.report import write_reports
+    from mockbank.contract_tests.report import start_line, write_reports
     from mockbank.contract_tests.runner import PASSED, certify
 
     chosen = [name.strip() for name in args.plans.split(",") if name.strip()] if args.plans else None
@@ -400,18 +403,30 @@ def run_certify(args: argparse.Namespace) -> int:
         raise UsageError(f"--plans: {error}") from None
     if args.examples < 1 or args.timeout_ms < 100:
         raise UsageError("--examples must be at least 1 and --timeout-ms at least 100")
+    if not args.adapter_start_timeout > 0:
+        raise UsageError("--adapter-start-timeout must be a positive number of seconds")
     report = certify(args.adapter, url=args.url, fixtures=args.fixtures, examples=args.examples, seed=args.seed,
-                     plans=chosen, timeout_ms=args.timeout_ms, progress=_progress_bar(sys.stderr))
+                     plans=chosen, timeout_ms=args.timeout_ms, start_timeout=args.adapter_start_timeout,
+                     progress=_progress_bar(sys.stderr))
     paths = write_reports(report, args.report)
     failed = [result for result in report.results if result.status != PASSED]
+    started = report.start.status == PASSED
+    print(f"{'ok  ' if started else 'FAIL'} {'adapter':<11} {start_line(report.start)}")
     for plan, results in report.plans().items():
         good = sum(result.status == PASSED for result in results)
         print(f"{'ok  ' if good == len(results) else 'FAIL'} {plan:<11} {good}/{len(results)} checks passed")
+    for plan, missing in report.plans_left_out.items():
+        print(f"---- {plan:<11} left out: needs {', '.join(missing)}, which the adapter does not offer")
     for result in failed:
         print(f"  {result.status.upper()} {result.id}: {result.message}")
-    verdict = "PASSED" if report.passed else "FAILED"
-    print(f"certification {verdict}: {len(report.results) - len(failed)}/{len(report.results)} checks in "
-          f"{report.seconds:.1f} s, seed {report.seed}")
+    checked = f"{len(report.results) - len(failed)}/{len(report.results)} checks in {report.seconds:.1f} s, " \
+              f"seed {report.seed}"
+    if not started:
+        print(f"certification FAILED: the adapter did not start ({report.seconds:.1f} s)")
+    elif report.partial and report.passed:
+        print(f"certification PARTIAL (not a full certificate): {checked}; {report.scope()}")
+    else:
+        print(f"certification {report.verdict}: {checked}; {report.scope()}")
     if failed:
         print(f'replay: mockbank certify --adapter "{args.adapter}" --seed {report.seed} --examples {args.examples}'
               + (f" --plans {','.join(chosen)}" if chosen else ""))

@@ -87,9 +87,17 @@ class CertificationCheck(pytest.Item):
         self.check = check
 
     def runtest(self) -> None:
+        from mockbank.contract_tests.plans import left_out
+        from mockbank.contract_tests.report import left_out_reason
         from mockbank.contract_tests.runner import PASSED, run_check
 
         session = _certify_session(self.config)
+        start = self.config.stash[_CERTIFY]["start"]
+        if start.status != PASSED:
+            raise CertificationFailed(f"adapter/start: {start.message}")
+        missing = left_out([self.check.plan], session.operations).get(self.check.plan)
+        if missing:
+            pytest.skip(left_out_reason(missing))
         result = run_check(session, self.check)
         if result.status != PASSED:
             raise CertificationFailed(_describe(result, session.seed))
@@ -106,14 +114,18 @@ class CertificationCheck(pytest.Item):
 def _certify_session(config: pytest.Config):
     state = config.stash.setdefault(_CERTIFY, {})
     if "session" not in state:
-        from mockbank.contract_tests.runner import open_session
+        from mockbank.contract_tests.runner import open_session, start_adapter
 
         stack = ExitStack()
         state["stack"] = stack
-        state["session"] = stack.enter_context(open_session(
+        session = stack.enter_context(open_session(
             config.getoption("--mockbank-adapter"), url=config.getoption("--mockbank-url"),
             fixtures=config.getoption("--mockbank-fixtures"), examples=config.getoption("--mockbank-examples"),
             seed=config.getoption("--mockbank-seed")))
+        state["start"] = start_adapter(session.adapter)  # hello: the operations it offers
+        if state["start"].hello is not None:
+            session.operations = state["start"].hello.operations
+        state["session"] = session
     return state["session"]
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockbank import __version__, signing
 from mockbank import client as bi
-from mockbank import signing
 from mockbank.adapters import writeback
-from mockbank.adapters.protocol import AdapterError, serve
+from mockbank.adapters.protocol import AdapterError, hello_result, serve
 
 DEFAULT_TIMEOUT_MS = 10_000
 
@@ -54,7 +54,7 @@ def handle(request: dict[str, Any]) -> Any:
 
 
 def main() -> None:
-    serve(handle)
+    serve(handle, hello=hello_result("mockbank reference client (Python)", __version__))
 
 
 if __name__ == "__main__":
