@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, Request, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from mockbank import api, control
+from mockbank import api, control, dashboard
 from mockbank.bank import Bank
 from mockbank.errors import BankError, Conflict, NotFound
 from mockbank.settings import DEFAULT_MAX_BODY
@@ -99,6 +99,7 @@ def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY) -> Flask:
     app.register_blueprint(api.blueprint)
     app.register_blueprint(control.blueprint)
     register_error_handlers(app)
+    dashboard.install(app)
 
     @app.before_request
     def choose_bank() -> None:
