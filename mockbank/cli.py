@@ -85,6 +85,9 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
                              "instead of ignoring them")
     parser.add_argument("--lenient-request-id", action="store_true",
                         help="do not require auth requestId == body/query requestId (and hash id == requestId)")
+    parser.add_argument("--quiet", action="store_true", help="no access log (one line per API request by default)")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text",
+                        help="access log lines as text (default) or one JSON object per line, for log collectors")
     parser.set_defaults(handler=run_serve)
 
 
@@ -107,7 +110,7 @@ def run_serve(args: argparse.Namespace) -> int:
                         sandbox_ttl=args.sandbox_ttl)
     options = server.ServeOptions(host=args.host, port=args.port, fixtures=args.fixtures, db=args.db,
                                   workers=args.workers, threads=args.threads, max_body=args.max_body,
-                                  reset=args.reset)
+                                  reset=args.reset, quiet=args.quiet, log_format=args.log_format)
     try:
         server.serve(options, settings)
     except fixtures.FixtureError as error:
