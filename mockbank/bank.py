@@ -280,8 +280,9 @@ class Bank:
         return PaymentAnswers(account, request_id, now, answers)
 
     def progress(self, payment_id: str | None = None, status: int | None = None,
-                 account: str | None = None) -> list[Payment]:
-        """``POST /_mock/progress``: one step, straight to a status, or every non-final payment one step."""
+                 account: str | None = None, errors: list[dict[str, str]] | None = None) -> list[Payment]:
+        """``POST /_mock/progress``: one step, straight to a status (with ``errors`` shown there, e.g. a
+        reason code for Failed), or every non-final payment one step."""
         now = self.now()
         with self.store.transaction():
             if payment_id is None:
@@ -294,8 +295,13 @@ class Bank:
                 if final:
                     raise Conflict(f"payment {payment_id!r} is final (status {final[0].status}) and cannot be moved "
                                    "any more", [{"pointer": "/paymentId", "reason": "is final"}])
-            return [self._force(payment, PaymentStatus(status), now) if status is not None
+            return [self._force(payment, PaymentStatus(status), now, errors) if status is not None
                     else self._advance(payment, now, 1) for payment in found]
+
+    def current_balance(self, account: str) -> Decimal:
+        """An account's balance now: its opening balance and every entry booked up to the bank's today."""
+        owner = self._account(account)
+        return owner.opening_balance + self.store.sum_through(account, clock.bank_date(self.now()))
 
     def payments(self, account: str | None = None) -> list[Payment]:
         """Every payment (of one account), caught up with the bank clock."""
@@ -350,11 +356,13 @@ class Bank:
             payment = self._move(payment, payment.step + 1, now)
         return payment
 
-    def _force(self, payment: Payment, status: PaymentStatus, now: datetime) -> Payment:
+    def _force(self, payment: Payment, status: PaymentStatus, now: datetime,
+               errors: list[dict[str, str]] | None = None) -> Payment:
         """Put a payment straight into ``status`` (control plane), booking it if that is Succeeded."""
         outcome = payment.outcome
         path = outcome.path[:payment.step + 1] + (status,)
-        payment.outcome = Outcome(path, outcome.errors, outcome.warnings, outcome.magic)
+        shown = outcome.errors if errors is None else {**outcome.errors, status: errors}
+        payment.outcome = Outcome(path, shown, outcome.warnings, outcome.magic)
         if status == PaymentStatus.SUCCEEDED and payment.booked_seq is None:
             self._book(payment, now, force=True)
         return self._move(payment, len(path) - 1, now)

@@ -11,9 +11,8 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
-from mockbank import __version__, signing, verification
+from mockbank import __version__, explanation, signing, verification
 from mockbank.settings import (DEFAULT_JOURNAL_MAX, DEFAULT_MAX_BODY, DEFAULT_MAX_CLOCK_SKEW, DEFAULT_SANDBOX_TTL,
                                DEFAULT_STEP_SECONDS)
 
@@ -86,6 +85,9 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
                              "instead of ignoring them")
     parser.add_argument("--lenient-request-id", action="store_true",
                         help="do not require auth requestId == body/query requestId (and hash id == requestId)")
+    parser.add_argument("--quiet", action="store_true", help="no access log (one line per API request by default)")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text",
+                        help="access log lines as text (default) or one JSON object per line, for log collectors")
     parser.set_defaults(handler=run_serve)
 
 
@@ -108,7 +110,7 @@ def run_serve(args: argparse.Namespace) -> int:
                         sandbox_ttl=args.sandbox_ttl)
     options = server.ServeOptions(host=args.host, port=args.port, fixtures=args.fixtures, db=args.db,
                                   workers=args.workers, threads=args.threads, max_body=args.max_body,
-                                  reset=args.reset)
+                                  reset=args.reset, quiet=args.quiet, log_format=args.log_format)
     try:
         server.serve(options, settings)
     except fixtures.FixtureError as error:
@@ -289,26 +291,15 @@ def run_explain(args: argparse.Namespace) -> int:
     body = _read_json(args.body, "--body") if args.body else None
     if body is not None and not isinstance(body, dict):
         raise UsageError("--body: the request body must be a JSON object")
-    query = _query_dict(args.query or "")
-    method = args.method or ("POST" if body is not None else "GET")
-    path = args.path or ("/payment" if body and "transactions" in body else "/status")
-    out = []
-    try:
-        auth = signing.parse_authorization(header)
-    except signing.MalformedHeader as error:
-        verdict = verification.Verdict(False, "malformed-header", error.message,
-                                       steps=(verification.Step("header", False, error.message),))
-    else:
-        out.append(("decoded auth object", json.dumps(_auth_json(auth), ensure_ascii=False, indent=2)))
-        verdict = verification.verify(auth, method=method, path=path, query=query, body=body,
-                                      credentials=lookup,
-                                      clock_now=bank_now, max_clock_skew=skew,
-                                      lenient_time_formats=args.lenient_time)
+    result = explanation.explain(header, credentials=lookup, body=body,
+                                 query=explanation.query_dict(args.query or ""), method=args.method,
+                                 path=args.path, clock_now=bank_now, max_clock_skew=skew,
+                                 lenient_time_formats=args.lenient_time)
     if args.json:
-        print(json.dumps({"request": f"{method} {path}", **verdict.to_json()}, ensure_ascii=False, indent=2))
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
-        print(render_explanation(f"{method} {path}", verdict, out))
-    return 0 if verdict.ok else 1
+        print(explanation.render_text(result))
+    return 0 if result.verdict.ok else 1
 
 
 def _explain_credentials(args: argparse.Namespace) -> verification.CredentialLookup:
@@ -322,47 +313,6 @@ def _explain_credentials(args: argparse.Namespace) -> verification.CredentialLoo
         return verification.StaticCredentials(tuple(fixtures.load(args.fixtures).credentials()))
     except fixtures.FixtureError as error:
         raise UsageError(str(error)) from None
-
-
-def render_explanation(request: str, verdict: verification.Verdict, preamble: list[tuple[str, str]] = ()) -> str:
-    """The verification of one request as text: each step, then the verdict and the diagnosis."""
-    lines = [f"request        {request}"]
-    for title, text in preamble:
-        lines.append(f"{title}:")
-        lines.extend("    " + line for line in text.splitlines())
-    for step in verdict.steps:
-        lines.append(f"  [{'ok' if step.passed else 'FAIL'}] {step.name}: {step.detail}")
-    if verdict.ok:
-        lines.append("verdict        signature valid")
-        for hash_id, rounding in verdict.amount_rounding.items():
-            lines.append(f"note           {hash_id}: amount rounded {rounding} (more than two decimals)")
-        return "\n".join(lines)
-    lines.append(f"verdict        401 Invalid Signature, cause {verdict.cause}")
-    if len(verdict.mistakes) > 1:
-        lines.append(f"mistakes       {', '.join(verdict.mistakes)}")
-    lines.append(f"why            {verdict.message}")
-    if verdict.expected_payload:
-        lines.append(f"expected payload for {verdict.hash_id}:\n               {verdict.expected_payload}")
-    if verdict.hint:
-        lines.append(f"fix            {verdict.hint}")
-    return "\n".join(lines)
-
-
-def _query_dict(query: str) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for key, value in parse_qsl(query.lstrip("?"), keep_blank_values=True):
-        values[key] = [*values[key], value] if isinstance(values.get(key), list) else (
-            [values[key], value] if key in values else value)
-    return values
-
-
-def _auth_json(auth: signing.AuthObject) -> dict[str, Any]:
-    data: dict[str, Any] = {"serviceProvider": auth.service_provider, "account": auth.account, "time": auth.time,
-                            "requestId": auth.request_id}
-    if auth.user is not None:
-        data["user"] = auth.user
-    data["hash"] = [{"id": entry.id, "hash": entry.hash} for entry in auth.hashes]
-    return data
 
 
 # --------------------------------------------------------------------------- certify

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
-from mockbank import fixtures
+from mockbank import accesslog, fixtures
 from mockbank.app import create_app
 from mockbank.bank import Bank
 from mockbank.settings import DEFAULT_MAX_BODY, Settings
@@ -30,6 +30,8 @@ class ServeOptions:
     threads: int = 8
     max_body: int = DEFAULT_MAX_BODY
     reset: bool = False
+    quiet: bool = False  # no access log
+    log_format: str = "text"  # or "json"
 
 
 def build_bank(options: ServeOptions, settings: Settings) -> tuple[Bank, bool]:
@@ -50,6 +52,7 @@ def serve(options: ServeOptions, settings: Settings, out: TextIO = sys.stdout) -
     host, port = listener.getsockname()[:2]
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     _print_banner(out, url, bank, options, seeded)
+    accesslog.configure(out, options.log_format, options.quiet)
     workers = options.workers if hasattr(os, "fork") else 1
     if workers == 1:
         _serve_socket(create_app(bank, max_body=options.max_body), listener, options.threads)
@@ -107,7 +110,31 @@ def _print_banner(out: TextIO, url: str, bank: Bank, options: ServeOptions, seed
             if account.service_provider == erp.service_provider:
                 print(f"    account  {account.account}  integrationCode {account.integration_code}  "
                       f"{account.currency}  {account.name}", file=out)
+    print(f"  dashboard  {url}/_mock/ui  (a browser opening {url}/ lands there)", file=out)
     print(f"  control    {url}/_mock/health  (journal: {url}/_mock/requests)", file=out)
     sandboxes = len(bank.store.sandboxes.all())
     print(f"  sandboxes  POST {url}/_mock/sandboxes makes one ({sandboxes} in the database)", file=out)
+    if not seeded:
+        for line in restored_state(bank):
+            print(f"  restored   {line}", file=out)
     print(f"mockbank listening on {url}", file=out, flush=True)
+
+
+def restored_state(bank: Bank) -> list[str]:
+    """What a database in use brings back to a restarted server: sandboxes, saved faults, a moved clock."""
+    lines = []
+    records = bank.store.sandboxes.all()
+    if records:
+        lines.append(f"{len(records)} sandbox(es): {', '.join(record.id for record in records[:5])}"
+                     + (", ..." if len(records) > 5 else ""))
+    faults = len(bank.store.faults()) + sum(len(bank.store.sandbox(record.id).faults()) for record in records)
+    if faults:
+        lines.append(f"{faults} saved fault(s) still active (GET /_mock/faults lists them, DELETE clears them)")
+    state = bank.clock()
+    if state.frozen_at is not None:
+        lines.append(f"the bank clock, frozen at {state.describe()['now']}")
+    elif abs(state.offset) >= 1:
+        lines.append(f"the bank clock, shifted {state.offset:+.0f} s from real time (now {state.describe()['now']})")
+    if not lines:
+        lines.append("nothing beyond the bank itself: no sandboxes, no faults, the clock on real time")
+    return lines

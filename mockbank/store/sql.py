@@ -66,6 +66,8 @@ CREATE INDEX IF NOT EXISTS faults_by_sandbox ON faults (sandbox, id);
 
 #: transIds are numeric strings; they start here so they look like the documented ones.
 TRANS_ID_BASE = 254_000_000
+#: Larger than any row id (SQLite and PostgreSQL integers end at 2**63-1).
+_MAX_ID = 2**63 - 1
 
 _NON_FINAL = f"status NOT IN ({', '.join(str(int(s)) for s in sorted(FINAL_STATUSES))})"
 
@@ -361,6 +363,11 @@ class SqlStore:
             sql += " LIMIT ?"
             params.append(limit)
         return [{"id": row["id"], **json.loads(row["entry"])} for row in self._all(sql, *params)]
+
+    def journal_newest(self, before: int | None, limit: int) -> list[dict[str, Any]]:
+        rows = self._all("SELECT id, entry FROM journal WHERE sandbox = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                         _MAX_ID if before is None else before, limit)
+        return [{"id": row["id"], **json.loads(row["entry"])} for row in rows]
 
     def journal_clear(self) -> int:
         with self._writing() as db:
