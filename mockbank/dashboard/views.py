@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, make_response, redirect, render_template, request
 
 from mockbank import bankdays, clock, explanation, magic, render
 from mockbank.dashboard import access, journal
