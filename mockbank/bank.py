@@ -117,6 +117,9 @@ class Bank:
         found = self.store.account(account)
         return found.integration_code if found is not None and found.service_provider == service_provider else None
 
+    def service_providers(self) -> list[str]:
+        return [erp.service_provider for erp in self.store.erps()]
+
     # ------------------------------------------------------------------ clock and progression settings
 
     def clock(self) -> clock.ClockState:
