@@ -268,9 +268,14 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--query", metavar="QUERY", help="the query string of a GET, e.g. 'requestId=REQ_01'")
     parser.add_argument("--method", choices=("GET", "POST"), help="default: POST with --body, GET otherwise")
     parser.add_argument("--path", help="default: /payment for a body with transactions, /status otherwise")
-    parser.add_argument("--now", metavar="ISO8601", help="the bank clock, to check the clock skew")
+    clock = parser.add_mutually_exclusive_group()
+    clock.add_argument("--now", metavar="ISO8601",
+                       help="the bank clock to check the auth time against (default: this host's time, UTC, "
+                            "as the server does)")
+    clock.add_argument("--no-clock-check", action="store_true",
+                       help="do not check the auth time against a clock (e.g. for a header captured long ago)")
     parser.add_argument("--max-clock-skew", default=f"{DEFAULT_MAX_CLOCK_SKEW:g}", metavar="SECONDS",
-                        help="allowed distance of 'time' from --now, or 'off' (default %(default)s)")
+                        help="allowed distance of 'time' from the clock, or 'off' (default %(default)s)")
     parser.add_argument("--journal-max", type=int, default=DEFAULT_JOURNAL_MAX, metavar="N",
                         help="journal entries kept per sandbox; older ones are dropped (default %(default)s)")
     parser.add_argument("--sandbox-ttl", type=int, default=DEFAULT_SANDBOX_TTL, metavar="SECONDS",
@@ -284,15 +289,21 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
 def run_explain(args: argparse.Namespace) -> int:
     lookup = _explain_credentials(args)
     header = _header_value(args.header)
-    bank_now = _parse_time(args.now, "--now") if args.now else None
+    bank_now = None if args.no_clock_check else _parse_time(args.now, "--now")
     skew = _clock_skew(args.max_clock_skew)
+    if bank_now is None or skew is None:
+        clock_note = "not checked (--no-clock-check or --max-clock-skew off)"
+    else:
+        source = "--now" if args.now else "this host's clock"
+        clock_note = (f"auth time checked against {signing.format_auth_time(bank_now)} UTC ({source}), ±{skew:g} s; "
+                      "--now sets another clock, --no-clock-check skips the check")
     body = _read_json(args.body, "--body") if args.body else None
     if body is not None and not isinstance(body, dict):
         raise UsageError("--body: the request body must be a JSON object")
     query = _query_dict(args.query or "")
     method = args.method or ("POST" if body is not None else "GET")
     path = args.path or ("/payment" if body and "transactions" in body else "/status")
-    out = []
+    out = [("clock", clock_note)]
     try:
         auth = signing.parse_authorization(header)
     except signing.MalformedHeader as error:
@@ -305,7 +316,8 @@ def run_explain(args: argparse.Namespace) -> int:
                                       clock_now=bank_now, max_clock_skew=skew,
                                       lenient_time_formats=args.lenient_time)
     if args.json:
-        print(json.dumps({"request": f"{method} {path}", **verdict.to_json()}, ensure_ascii=False, indent=2))
+        print(json.dumps({"request": f"{method} {path}", "clock": clock_note, **verdict.to_json()},
+                         ensure_ascii=False, indent=2))
     else:
         print(render_explanation(f"{method} {path}", verdict, out))
     return 0 if verdict.ok else 1
