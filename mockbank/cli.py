@@ -32,6 +32,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.exit(2, f"mockbank {args.command}: error: {error}\n")
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `mockbank sign --json | head`: the reader went away
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        sys.stderr.write(f"mockbank {args.command}: stopped: the output was closed before everything was "
+                         "written (broken pipe)\n")
+        return 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,7 +65,10 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
                         help="where the bank's state lives: a SQLite file (default mockbank.db, or $MOCKBANK_DB), "
                              "':memory:' for a throwaway bank, or postgresql://user:password@host:port/dbname "
                              "(pip install 'mockbank[postgres]') for several servers sharing one bank")
-    parser.add_argument("--reset", action="store_true", help="start from the fixtures even if --db holds a bank")
+    parser.add_argument("--reset", action="store_true", help="start from the fixtures even if --db holds a bank "
+                                                               "(refused while another process has it open)")
+    parser.add_argument("--force", action="store_true",
+                        help="with --reset: reset even when another process has the database open")
     parser.add_argument("--clock", metavar="ISO8601", help="start the bank clock at this instant (UTC if no zone)")
     parser.add_argument("--frozen-clock", action="store_true", help="stop the bank clock (move it via /_mock/clock)")
     parser.add_argument("--max-clock-skew", default=f"{DEFAULT_MAX_CLOCK_SKEW:g}", metavar="SECONDS",
@@ -81,6 +89,16 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
                         help="an unused sandbox is deleted after this many seconds (default %(default)s, a day)")
     parser.add_argument("--lenient-time", action="store_true",
                         help="also accept the compact auth time formats yyyyMMddHHmmss and yyyyMMddTHHmmss")
+    parser.add_argument("--cutoff-normal", default="18:30", metavar="HH:MM|off",
+                        help="Danish time after which a Normal (urgency 1) payment dated today moves to the next "
+                             "bank day (default %(default)s)")
+    parser.add_argument("--cutoff-same-day", default="14:00", metavar="HH:MM|off",
+                        help="the same for SameDay (urgency 2) payments (default %(default)s, the last Intraday "
+                             "Clearing cycle)")
+    parser.add_argument("--express-limit", default="500000", metavar="DKK",
+                        help="largest express (urgency 3) payment (default %(default)s, the Express Clearing's)")
+    parser.add_argument("--fik-creditor-prefix", default="", metavar="DIGITS",
+                        help="require FI creditor numbers (+71/+73/+75) to start with these digits, e.g. 8")
     parser.add_argument("--reject-unknown-fields", action="store_true",
                         help="answer fields the schemas do not define with 400 (a payment's own: status 32) "
                              "instead of ignoring them")
@@ -92,6 +110,7 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     from mockbank import fixtures, server
     from mockbank.store import StoreError
+    from mockbank.fik import FikRules
     from mockbank.settings import Settings
 
     skew = _clock_skew(args.max_clock_skew)
@@ -101,14 +120,15 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UsageError("--workers and --threads must be at least 1")
     if args.journal_max < 1 or args.sandbox_ttl < 1:
         raise UsageError("--journal-max and --sandbox-ttl must be at least 1")
-    settings = Settings(progression=args.progression, step_seconds=args.step_seconds, max_clock_skew=skew,
+    settings = Settings(execution=_execution_rules(args), fik=FikRules(args.fik_creditor_prefix),
+                        progression=args.progression, step_seconds=args.step_seconds, max_clock_skew=skew,
                         require_request_id_match=not args.lenient_request_id,
                         lenient_time_formats=args.lenient_time, reject_unknown_fields=args.reject_unknown_fields,
                         clock_start=args.clock, frozen_clock=args.frozen_clock, journal_max=args.journal_max,
                         sandbox_ttl=args.sandbox_ttl)
     options = server.ServeOptions(host=args.host, port=args.port, fixtures=args.fixtures, db=args.db,
                                   workers=args.workers, threads=args.threads, max_body=args.max_body,
-                                  reset=args.reset)
+                                  reset=args.reset, force=args.force)
     try:
         server.serve(options, settings)
     except fixtures.FixtureError as error:
@@ -116,6 +136,27 @@ def run_serve(args: argparse.Namespace) -> int:
     except (OSError, ValueError, StoreError) as error:
         raise UsageError(str(error)) from None
     return 0
+
+
+def _execution_rules(args: argparse.Namespace):
+    from mockbank.execution import NORMAL, SAME_DAY, ExecutionRules, parse_cutoff
+
+    cutoffs = {}
+    for urgency, option, text in ((NORMAL, "--cutoff-normal", args.cutoff_normal),
+                                  (SAME_DAY, "--cutoff-same-day", args.cutoff_same_day)):
+        try:
+            cutoffs[urgency] = parse_cutoff(text)
+        except ValueError as error:
+            raise UsageError(f"{option}: {error}") from None
+    try:
+        limit = Decimal(args.express_limit)
+    except ArithmeticError:
+        raise UsageError(f"--express-limit: {args.express_limit!r} is not an amount") from None
+    if not limit.is_finite() or limit <= 0:
+        raise UsageError(f"--express-limit: {args.express_limit!r} must be a positive amount")
+    if args.fik_creditor_prefix and not args.fik_creditor_prefix.isdigit():
+        raise UsageError(f"--fik-creditor-prefix: {args.fik_creditor_prefix!r} must be digits")
+    return ExecutionRules(cutoffs=cutoffs, express_limit=limit)
 
 
 # --------------------------------------------------------------------------- shared options
