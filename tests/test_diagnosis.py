@@ -150,3 +150,30 @@ def test_an_amount_signed_in_whole_units_says_cut_or_rounded(amount, signed, how
                                   body={"requestId": "REQ_42", "transactions": one}, credentials=LOOKUP)
     assert verdict.cause == "amount-rounded"
     assert f"{how} to whole units ({signed!r} instead of '1234.50')" in verdict.message
+
+
+def test_over_http_each_new_cause_answers_401_with_a_schema_valid_diagnosis(emulator):
+    import requests
+
+    from mockbank import schemas
+
+    made = requests.post(f"{emulator.url}/_mock/sandboxes", timeout=10, json={"fixtures": {
+        "erps": [{"serviceProvider": "Ærø Data", "apiKey": ERP["api_key"]}],
+        "accounts": [{"account": ERP["account"], "integrationCode": ERP["integration_code"],
+                      "serviceProvider": "Ærø Data", "currency": "DKK", "historyDays": 0}]}}).json()
+    cases = [(replace(correct(), strip_spaces=True), None, "values-spaces-stripped"),
+             (with_mistake("amount-rounded"), TRANSACTIONS[:1], "amount-rounded"),
+             (with_mistake("payid-empty"), None, "payid-empty"),
+             (with_mistake("field-order/prose-credacc-last"), TRANSACTIONS[:1], "field-order")]
+    try:
+        for knobs, transactions, cause in cases:
+            header = signed_header(knobs, **SPACED, request_id="REQ_42", time=datetime.now(timezone.utc)
+                                   .replace(tzinfo=None), transactions=transactions)
+            path = "/payment" if transactions else "/status"
+            body = {"requestId": "REQ_42", **({"transactions": transactions} if transactions else {})}
+            answer = requests.post(made["baseUrl"] + path, json=body, headers={"Authorization": header}, timeout=10)
+            assert (answer.status_code, answer.reason) == (401, "Invalid Signature")
+            assert answer.json()["diagnosis"]["cause"] == cause, answer.text
+            assert schemas.violations("error", answer.json()) == []
+    finally:
+        requests.delete(f"{emulator.url}/_mock/sandboxes/{made['id']}", timeout=10)
