@@ -17,8 +17,8 @@ from mockbank.errors import BankError, Conflict, NotFound
 from mockbank.settings import DEFAULT_MAX_BODY
 from mockbank.faults import DROP_HEADER, DropConnectionMiddleware
 from mockbank.sandboxes import SandboxManager
-from mockbank.web import (SANDBOX_KEY, ApiError, DecimalJSONProvider, SandboxMiddleware, json_response,
-                          loads_request_json, query_dict, register_error_handlers)
+from mockbank.web import (SANDBOX_KEY, ApiError, DecimalJSONProvider, ReasonPhraseMiddleware, SandboxMiddleware,
+                          json_response, loads_request_json, query_dict, register_error_handlers)
 
 #: The HTTP status of each kind of refusal; any other BankError is a bad request.
 STATUS_OF_ERROR = {NotFound: 404, Conflict: 409}
@@ -120,5 +120,5 @@ def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY) -> Flask:
         status = STATUS_OF_ERROR.get(type(error), 400)
         return json_response(ApiError(status, error.code, error.message, error.details).body(), status)
 
-    app.wsgi_app = SandboxMiddleware(DropConnectionMiddleware(app.wsgi_app))
+    app.wsgi_app = SandboxMiddleware(DropConnectionMiddleware(ReasonPhraseMiddleware(app.wsgi_app)))
     return app

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from mockbank import bankdays, clock, entries, history, magic, rules, signing
+from mockbank import bankdays, clock, entries, execution, history, magic, rules, signing
 from mockbank.errors import Conflict, InvalidRequest, NotFound
 from mockbank.fixtures import Fixture
 from mockbank.models import (Account, Balance, BalanceReport, Outcome, Payment, PaymentAnswers, PaymentStatus,
@@ -117,6 +117,9 @@ class Bank:
         found = self.store.account(account)
         return found.integration_code if found is not None and found.service_provider == service_provider else None
 
+    def service_providers(self) -> list[str]:
+        return [erp.service_provider for erp in self.store.erps()]
+
     # ------------------------------------------------------------------ clock and progression settings
 
     def clock(self) -> clock.ClockState:
@@ -174,7 +177,6 @@ class Bank:
         """
         flags = {**self.settings.option_defaults, **(options or {})}
         now = self.now()
-        today = clock.bank_date(now)
         owner = self._account(account)
         answers: list[Payment | UnknownPayment] = []
         with self.store.transaction():
@@ -186,8 +188,9 @@ class Bank:
                 amount = to_decimal(transaction.get("amount"))
                 payment_date = None
                 if not errors:
-                    payment_date, date_errors = self._payment_date(transaction["paymentDate"], today, flags)
-                    errors += date_errors + rules.transaction_errors(transaction, amount)
+                    payment_date, date_errors = execution.execution_date(
+                        transaction, amount, now, flags["moveToNextBankDate"], self.settings.execution)
+                    errors += date_errors + rules.transaction_errors(transaction, amount, self.settings.fik)
                 duplicate = payment_id in seen or self.store.payment_exists(account, payment_id)
                 duplicate = duplicate and not flags["skipDuplicateCheck"]
                 if duplicate:
@@ -202,24 +205,6 @@ class Bank:
                     payment = self._advance(payment, now, 1)
                 answers.append(payment)
         return PaymentAnswers(account, request_id, now, answers)
-
-    def _payment_date(self, text: str, today: date, flags: dict[str, Any]) -> tuple[date | None, list[dict]]:
-        requested = date.fromisoformat(text)
-        moved = max(requested, today)
-        if moved != requested and not flags["moveToNextBankDate"]:
-            return None, [{"code": "DT01", "text": f"paymentDate {text} is in the past (bank date {today}); "
-                                                   "send moveToNextBankDate to have it moved", "field": "paymentDate"}]
-        if not bankdays.is_bank_day(moved):
-            if not flags["moveToNextBankDate"]:
-                reason = bankdays.holiday_name(moved) or moved.strftime("%A")
-                return None, [{"code": "DT01", "text": f"paymentDate {text} is not a bank day ({reason}); send "
-                                                       "moveToNextBankDate to have it moved", "field": "paymentDate"}]
-            try:
-                moved = bankdays.next_bank_day(moved)
-            except OverflowError:  # 9999-12-31
-                return None, [{"code": "DT01", "text": f"paymentDate {text} has no bank day after it in the calendar",
-                               "field": "paymentDate"}]
-        return moved, []
 
     def _create_payment(self, owner: Account, request_id: str, trans_id: str, transaction: dict[str, Any],
                         amount: Decimal | None, payment_date: date | None, outcome: Outcome, now: datetime,

@@ -129,7 +129,7 @@ def clear_faults() -> Response:
 
 @blueprint.get("/magic")
 def magic_values() -> Response:
-    return json_response(magic.catalogue_json())
+    return json_response(magic.catalogue_json(current_bank().settings))
 
 
 @blueprint.post("/progress")

@@ -23,13 +23,15 @@ class Explanation:
     path: str
     auth: dict[str, Any] | None
     verdict: verification.Verdict
+    clock: str | None = None  # how the auth time was checked, when the caller says
 
     @property
     def request(self) -> str:
         return f"{self.method} {self.path}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"request": self.request, **self.verdict.to_json()}
+        clock = {"clock": self.clock} if self.clock is not None else {}
+        return {"request": self.request, **clock, **self.verdict.to_json()}
 
 
 def default_method(body: Mapping[str, Any] | None) -> str:
@@ -43,7 +45,8 @@ def default_path(body: Mapping[str, Any] | None) -> str:
 def explain(header: str, *, credentials: verification.CredentialLookup, body: Mapping[str, Any] | None = None,
             query: Mapping[str, Any] | None = None, method: str | None = None, path: str | None = None,
             clock_now: datetime | None = None, max_clock_skew: float | None = None,
-            lenient_time_formats: bool = False, require_request_id_match: bool = True) -> Explanation:
+            lenient_time_formats: bool = False, require_request_id_match: bool = True,
+            clock_note: str | None = None) -> Explanation:
     """Verify ``header`` against the request's body (POST) or query (GET) the way the emulator does."""
     method = method or default_method(body)
     path = path or default_path(body)
@@ -52,12 +55,12 @@ def explain(header: str, *, credentials: verification.CredentialLookup, body: Ma
     except signing.MalformedHeader as error:
         verdict = verification.Verdict(False, "malformed-header", error.message,
                                        steps=(verification.Step("header", False, error.message),))
-        return Explanation(method, path, None, verdict)
+        return Explanation(method, path, None, verdict, clock_note)
     verdict = verification.verify(auth, method=method, path=path, query=query or {}, body=body,
                                   credentials=credentials, clock_now=clock_now, max_clock_skew=max_clock_skew,
                                   require_request_id_match=require_request_id_match,
                                   lenient_time_formats=lenient_time_formats)
-    return Explanation(method, path, auth_json(auth), verdict)
+    return Explanation(method, path, auth_json(auth), verdict, clock_note)
 
 
 def auth_json(auth: signing.AuthObject) -> dict[str, Any]:
@@ -83,6 +86,8 @@ def render_text(explanation: Explanation) -> str:
     """The explanation as text: the decoded auth object, each step, then the verdict and the diagnosis."""
     verdict = explanation.verdict
     lines = [f"request        {explanation.request}"]
+    if explanation.clock is not None:
+        lines.extend(["clock:", f"    {explanation.clock}"])
     if explanation.auth is not None:
         lines.append("decoded auth object:")
         lines.extend("    " + line for line in json.dumps(explanation.auth, ensure_ascii=False, indent=2).splitlines())

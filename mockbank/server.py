@@ -6,6 +6,7 @@ processes that each serve it with their own store connection; SQLite keeps them 
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import socket
@@ -17,7 +18,8 @@ from mockbank import accesslog, fixtures
 from mockbank.app import create_app
 from mockbank.bank import Bank
 from mockbank.settings import DEFAULT_MAX_BODY, Settings
-from mockbank.store import MEMORY, open_store, redact_url
+from mockbank.store import MEMORY, StoreError, is_postgres_url, open_store, redact_url
+from mockbank.store.sqlite import open_elsewhere
 
 
 @dataclass(frozen=True)
@@ -32,11 +34,20 @@ class ServeOptions:
     reset: bool = False
     quiet: bool = False  # no access log
     log_format: str = "text"  # or "json"
+    force: bool = False  # reset even when another process has the database open
 
 
 def build_bank(options: ServeOptions, settings: Settings) -> tuple[Bank, bool]:
-    """The bank over ``options.db``, seeded if new (or if ``reset``); returns (bank, seeded now)."""
-    bank = Bank(open_store(options.db), fixtures.load(options.fixtures), settings)
+    """The bank over ``options.db``, seeded if new (or if ``reset``); returns (bank, seeded now).
+
+    ``reset`` refuses (StoreError) when another process has the SQLite file open, unless ``force``.
+    """
+    fixture = fixtures.load(options.fixtures)
+    if options.reset and not options.force and not is_postgres_url(options.db) and options.db != MEMORY \
+            and open_elsewhere(options.db):
+        raise StoreError(f"--reset: {options.db} is open in another process (a running mockbank serve?); "
+                         "stop it first, or add --force to reset the bank under it")
+    bank = Bank(open_store(options.db), fixture, settings)
     if options.reset:
         bank.reset()
         return bank, True
@@ -47,8 +58,12 @@ def serve(options: ServeOptions, settings: Settings, out: TextIO = sys.stdout) -
     """Serve until interrupted."""
     if options.workers > 1 and options.db == MEMORY:
         raise ValueError("--workers needs a database file (--db FILE): processes cannot share :memory:")
-    bank, seeded = build_bank(options, settings)
-    listener = socket.create_server((options.host, options.port), reuse_port=False)
+    listener = listen(options.host, options.port)  # before the database: a busy port creates no file
+    try:
+        bank, seeded = build_bank(options, settings)
+    except BaseException:
+        listener.close()
+        raise
     host, port = listener.getsockname()[:2]
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     _print_banner(out, url, bank, options, seeded)
@@ -68,6 +83,19 @@ def serve(options: ServeOptions, settings: Settings, out: TextIO = sys.stdout) -
             os._exit(0)
         children.append(pid)
     _supervise(children)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, or OSError saying in one line why it cannot be had."""
+    if not 0 <= port <= 65535:
+        raise OSError(f"--port {port}: a port is a number from 0 to 65535 (0 picks a free one)")
+    try:
+        return socket.create_server((host, port), reuse_port=False)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise OSError(f"--port {port}: {host}:{port} is already in use (another mockbank serve?); stop it, "
+                          "or give another --port (0 picks a free one)") from None
+        raise OSError(f"--host {host} --port {port}: cannot listen there ({error.strerror or error})") from None
 
 
 def _serve_socket(app, listener: socket.socket, threads: int) -> None:
