@@ -104,8 +104,11 @@ def differences(method: str, path: str, status: int, body: bytes | None, content
                                                    _short(anonymiser.text(body[:80].decode("utf-8", "replace"))))]
     problems = schemas.violations(endpoint.success_schema, document) + \
         schemas.unknown_fields(endpoint.success_schema, document)
+    wrong_type = {problem.pointer for problem in problems if _kind(problem.reason) == "type"}
     for problem in problems:
         kind = _kind(problem.reason)
+        if problem.pointer in wrong_type and kind != "type":
+            continue  # of another type: its enum, format or range cannot match either
         example = _example(document, problem.pointer, kind, anonymiser)
         found.append(Difference(_generalised(problem.pointer), kind, problem.reason, example))
     return endpoint.label, found

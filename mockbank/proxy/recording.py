@@ -117,7 +117,8 @@ def fixture_from_recording(path: str | Path) -> dict[str, Any]:
         raise RecordingError(f"{path}: no successful /report/account or /report/balance answer to make accounts "
                              "from; record a statement request through the proxy first")
     for number, account in accounts.items():
-        account["entries"] = sorted(entries.get(number, {}).values(), key=lambda entry: (entry["booking"], entry["id"]))
+        # oldest first; within a day in the order the bank listed them (a stable sort keeps it)
+        account["entries"] = sorted(entries.get(number, {}).values(), key=lambda entry: entry["booking"])
         if number in opening:
             account["openingBalance"] = opening[number][1]
     return {"description": f"Made by mockbank fixtures-from-recording from {Path(path).name}: anonymised "
