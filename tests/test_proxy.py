@@ -337,3 +337,49 @@ def test_the_journal_pages_and_clears_and_bad_parameters_are_named(proxy, upstre
     assert bad.status_code == 400 and bad.json()["details"][0]["pointer"] == "/limit"
     assert requests.delete(proxy.url + "/_mock/requests", timeout=10).json() == {"deleted": 3}
     assert journal(proxy) == []
+
+
+# --------------------------------------------------------------------------- byte for byte
+
+
+@pytest.fixture
+def echo_upstream():
+    """An upstream that answers with what it received, an unusual reason phrase and repeated headers."""
+    def app(environ, start_response):
+        headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items()
+                   if key.startswith("HTTP_")}
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        seen = {"method": environ["REQUEST_METHOD"], "path": environ["PATH_INFO"],
+                "query": environ["QUERY_STRING"], "headers": headers,
+                "body": environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode("utf-8")}
+        start_response("299 Quite Unusual", [("Content-Type", "application/json"), ("X-Bank", "one"),
+                                             ("X-Bank", "two")])
+        return [json.dumps(seen).encode("utf-8")]
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/base"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_method_path_query_headers_and_body_arrive_as_sent_and_the_answer_returns_as_given(echo_upstream):
+    body = b'{"requestId": "R 1",  "amount": 154.10, "text": "\xc3\xa6\xc3\xb8\xc3\xa5"}'
+    with RunningProxy(ProxyOptions(upstream=echo_upstream)) as running:
+        response = requests.request("PATCH", running.url + "/report/account?b=2&a=%C3%A6&a=1&empty=", data=body,
+                                    headers={"Authorization": "Basic abc", "X-Erp": "Odoo 17",
+                                             "Content-Type": "application/json; charset=utf-8",
+                                             "User-Agent": "my-erp/1.0"}, timeout=30)
+    seen = response.json()
+    assert (response.status_code, response.reason) == (299, "Quite Unusual")
+    assert response.raw.headers.getlist("X-Bank") == ["one", "two"]
+    assert seen["method"] == "PATCH" and seen["path"] == "/base/report/account"
+    assert seen["query"] == "b=2&a=%C3%A6&a=1&empty="
+    assert seen["body"].encode("utf-8") == body
+    assert {key: seen["headers"][key] for key in ("Authorization", "X-Erp", "Content-Type", "User-Agent")} == {
+        "Authorization": "Basic abc", "X-Erp": "Odoo 17", "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "my-erp/1.0"}
+    assert seen["headers"]["Host"] == echo_upstream.split("/")[2]
