@@ -10,6 +10,8 @@ import json
 import socket
 import ssl
 import threading
+from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -96,8 +98,7 @@ def journal(proxy) -> list[dict]:
     return requests.get(proxy.url + "/_mock/requests", timeout=10).json()
 
 
-def _now():
-    from datetime import datetime, timezone
+def _now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
@@ -288,6 +289,20 @@ def test_an_upstream_timeout_answers_504(upstream):
 # --------------------------------------------------------------------------- HTTPS
 
 
+@contextmanager
+def served(app, ssl_context: ssl.SSLContext | None = None):
+    """A small WSGI upstream on a free port of 127.0.0.1 (its port), stopped afterwards."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=ssl_context, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
 @pytest.fixture
 def https_upstream():
     """A real HTTPS server with a self-signed certificate (tests/data), answering every request with JSON."""
@@ -297,13 +312,8 @@ def https_upstream():
 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(CERT, KEY)
-    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=context, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    yield f"https://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with served(app, context) as port:
+        yield f"https://127.0.0.1:{port}"
 
 
 def test_https_certificates_are_verified(https_upstream):
@@ -357,13 +367,8 @@ def echo_upstream():
                                              ("X-Bank", "two")])
         return [json.dumps(seen).encode("utf-8")]
 
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/base"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with served(app) as port:
+        yield f"http://127.0.0.1:{port}/base"
 
 
 def test_method_path_query_headers_and_body_arrive_as_sent_and_the_answer_returns_as_given(echo_upstream):
