@@ -163,23 +163,24 @@ def unknown_fields(name: str, instance) -> list[Violation]:
     return sorted(found)
 
 
-def _resolved(schema: dict, name: str) -> tuple[dict, str]:
-    """Follow ``$ref`` (within a file or into another schema file); sibling keywords are kept."""
-    while "$ref" in schema:
-        target_file, _, pointer = schema["$ref"].partition("#")
-        if target_file:
-            name = target_file.removesuffix(_SUFFIX)
-        target = _raw(name)
-        for part in filter(None, pointer.split("/")):
-            target = target[part]
-        schema = {**target, **{key: value for key, value in schema.items() if key != "$ref"}}
-    return schema, name
+def _target(reference: str, name: str) -> tuple[dict, str]:
+    """The schema a ``$ref`` points to (within a file or into another schema file), and its file's name."""
+    target_file, _, pointer = reference.partition("#")
+    if target_file:
+        name = target_file.removesuffix(_SUFFIX)
+    target = _raw(name)
+    for part in filter(None, pointer.split("/")):
+        target = target[part]
+    return target, name
 
 
 def _branches(schema: dict, name: str) -> list[tuple[dict, str]]:
-    """A schema and every branch of its allOf/anyOf/oneOf, resolved."""
-    schema, name = _resolved(schema, name)
-    found = [(schema, name)]
+    """A schema, what its ``$ref`` points to (sibling keywords add to it) and every allOf/anyOf/oneOf branch."""
+    found = []
+    if "$ref" in schema:
+        found.extend(_branches(*_target(schema["$ref"], name)))
+        schema = {key: value for key, value in schema.items() if key != "$ref"}
+    found.append((schema, name))
     for keyword in ("allOf", "anyOf", "oneOf"):
         for branch in schema.get(keyword, []):
             found.extend(_branches(branch, name))

@@ -25,7 +25,7 @@ from mockbank.jsonnumbers import decimal_to_json
 from mockbank.settings import DEFAULT_MAX_CLOCK_SKEW, Settings
 
 
-class _QuietHandler(WSGIRequestHandler):
+class QuietHandler(WSGIRequestHandler):
     """werkzeug's request handler without its access log (the journal has every request)."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -76,7 +76,7 @@ class Emulator:
         self.bank = Bank(open_store(self._db), self.fixture, Settings(**self._settings))
         self.bank.ensure_seeded()
         self._server = make_server("127.0.0.1", 0, create_app(self.bank), threaded=True,
-                                   request_handler=_QuietHandler)
+                                   request_handler=QuietHandler)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
                                         name="mockbank-emulator", daemon=True)
