@@ -12,9 +12,9 @@ from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from mockbank import bank as bank_module
-from mockbank import schemas, signing
+from mockbank import routes, schemas, signing
 from mockbank.faults import DROP_HEADER, reshape
-from mockbank.web import ApiError, json_body, json_response, query_dict, runtime, schema_error
+from mockbank.web import ApiError, add_routes, current_route, json_body, json_response, query_dict, runtime, schema_error
 
 blueprint = Blueprint("api", __name__)
 
@@ -157,16 +157,17 @@ def account_of(auth: signing.AuthObject) -> str:
 # --------------------------------------------------------------------------- parameters
 
 
-def _params(schema_get: str, schema_post: str) -> dict[str, Any]:
+def _params() -> dict[str, Any]:
+    """The query or body of this request, checked against the schema the route table gives it."""
+    schema = current_route().request_schema(request.method)
     if request.method == "POST":
         params = json_body()
         g.body = params
-        problems = schemas.violations(schema_post, params)
     else:
         params = query_dict()
-        problems = schemas.violations(schema_get, params)
+    problems = schemas.violations(schema, params)
     if not problems and runtime().bank.settings.reject_unknown_fields:
-        problems = schemas.unknown_fields(schema_post if request.method == "POST" else schema_get, params)
+        problems = schemas.unknown_fields(schema, params)
     if problems:
         raise schema_error(problems, "request body" if request.method == "POST" else "query")
     return params
@@ -190,10 +191,9 @@ def _ok(body: dict[str, Any]) -> Response:
     return json_response(body)
 
 
-# --------------------------------------------------------------------------- endpoints
+# --------------------------------------------------------------------------- endpoints (routed by mockbank.routes)
 
 
-@blueprint.post("/payment")
 def send_payment() -> Response:
     body = json_body()
     g.body = body
@@ -207,41 +207,36 @@ def send_payment() -> Response:
                                   per_transaction))
 
 
-@blueprint.get("/payment/<trans_id>")
 def payment_by_trans_id(trans_id: str) -> Response:
-    params = _params("payment-query", "payment-query")
+    params = _params()
     auth = authenticate(query=params)
     return _ok(runtime().bank.payment(account_of(auth), params["requestId"], trans_id))
 
 
-@blueprint.route("/status", methods=["GET", "POST"])
 def payment_status() -> Response:
-    params = _params("status-query", "status-request")
+    params = _params()
     auth = _authenticate_params(params)
     return _ok(runtime().bank.status(account_of(auth), params["requestId"], _payment_ids(params)))
 
 
-@blueprint.route("/report/account", methods=["GET", "POST"])
 def statement() -> Response:
-    params = _params("statement-query", "statement-request")
+    params = _params()
     auth = _authenticate_params(params)
     return _ok(runtime().bank.statement(auth.service_provider, account_of(auth), params["requestId"],
                                         params.get("type"), params.get("from"), params.get("to"),
                                         _flag(params.get("newOnly", False))))
 
 
-@blueprint.route("/report/balance", methods=["GET", "POST"])
 def balance() -> Response:
-    params = _params("balance-query", "balance-request")
+    params = _params()
     auth = _authenticate_params(params)
     kind = params.get("type")
     return _ok(runtime().bank.balance(account_of(auth), params["requestId"], int(kind) if kind is not None else None,
                                       params.get("from"), params.get("to")))
 
 
-@blueprint.post("/payment/cancel")
 def cancel() -> Response:
-    params = _params("cancel-request", "cancel-request")
+    params = _params()
     auth = authenticate(body=params)
     return _ok(runtime().bank.cancel(account_of(auth), params["requestId"], _payment_ids(params) or []))
 
@@ -249,3 +244,6 @@ def cancel() -> Response:
 def _authenticate_params(params: dict[str, Any]) -> signing.AuthObject:
     return authenticate(body=params) if request.method == "POST" else authenticate(query=params)
 
+
+
+add_routes(blueprint, routes.API, globals())

@@ -9,11 +9,11 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from mockbank import __version__, magic, signing
+from mockbank import __version__, magic, openapi, routes, signing
 from mockbank.faults import FaultError
-from mockbank.web import ApiError, json_body, json_response, runtime
+from mockbank.web import ApiError, add_routes, json_body, json_response, runtime
 
-blueprint = Blueprint("control", __name__, url_prefix="/_mock")
+blueprint = Blueprint("control", __name__)
 
 #: SQLite's largest integer: ?since= and ?limit= beyond it mean "no bound" all the same.
 _MAX_INT = 2**63 - 1
@@ -40,23 +40,23 @@ def _int_arg(name: str, default: int | None) -> int | None:
     return min(int(digits), _MAX_INT) if len(digits) <= 19 else _MAX_INT  # SQLite's integers end at 2**63-1
 
 
-@blueprint.get("/health")
 def health() -> Response:
     return json_response({"status": "ok", "version": __version__, "inFlight": runtime().in_flight})
 
 
-@blueprint.post("/reset")
 def reset() -> Response:
+    unknown = sorted(_body())
+    if unknown:
+        raise ApiError(400, "bad-request", "reset takes no fields: send no body or {}",
+                       [{"pointer": f"/{name}", "reason": "is not a reset field"} for name in unknown])
     runtime().bank.reset()
     return json_response({"status": "reset", "clock": runtime().bank.clock().describe()})
 
 
-@blueprint.get("/clock")
 def get_clock() -> Response:
     return json_response(runtime().bank.clock().describe())
 
 
-@blueprint.post("/clock")
 def set_clock() -> Response:
     body = _body()
     unknown = sorted(set(body) - {"now", "advance", "frozen"})
@@ -94,17 +94,14 @@ def set_clock() -> Response:
     return json_response(state.describe())
 
 
-@blueprint.get("/requests")
 def journal() -> Response:
     return json_response(runtime().bank.store.journal(since=_int_arg("since", 0), limit=_int_arg("limit", None)))
 
 
-@blueprint.delete("/requests")
 def clear_journal() -> Response:
     return json_response({"deleted": runtime().bank.store.journal_clear()})
 
 
-@blueprint.post("/faults")
 def add_fault() -> Response:
     try:
         fault = runtime().faults.add(json_body())
@@ -114,22 +111,18 @@ def add_fault() -> Response:
     return json_response(fault, 201)
 
 
-@blueprint.get("/faults")
 def list_faults() -> Response:
     return json_response(runtime().faults.list())
 
 
-@blueprint.delete("/faults")
 def clear_faults() -> Response:
     return json_response({"deleted": runtime().faults.clear()})
 
 
-@blueprint.get("/magic")
 def magic_values() -> Response:
     return json_response(magic.catalogue_json())
 
 
-@blueprint.post("/progress")
 def progress() -> Response:
     body = _body()
     payment_id, status, account = body.get("paymentId"), body.get("status"), body.get("account")
@@ -144,17 +137,14 @@ def progress() -> Response:
     return json_response({"payments": runtime().bank.progress(payment_id, status, account)})
 
 
-@blueprint.get("/payments")
 def payments() -> Response:
     return json_response(runtime().bank.payments(request.args.get("account")))
 
 
-@blueprint.get("/progression")
 def get_progression() -> Response:
     return json_response(runtime().bank.progression())
 
 
-@blueprint.post("/progression")
 def set_progression() -> Response:
     body = json_body()
     step = body.get("stepSeconds")
@@ -170,3 +160,10 @@ def set_progression() -> Response:
         raise ApiError(400, "bad-request", "stepSeconds must be a positive number",
                        [{"pointer": "/stepSeconds", "reason": "is not a positive number"}])
     return json_response(runtime().bank.set_progression(body.get("mode"), body.get("account"), seconds))
+
+
+def openapi_document() -> Response:
+    return json_response(openapi.served())
+
+
+add_routes(blueprint, routes.CONTROL, globals())
