@@ -11,6 +11,7 @@ from flask import Blueprint, Response, request
 
 from mockbank import __version__, magic, openapi, routes, signing
 from mockbank.faults import FaultError
+from mockbank.jsonnumbers import json_integer
 from mockbank.web import ApiError, add_routes, json_body, json_response, runtime
 
 blueprint = Blueprint("control", __name__)
@@ -18,6 +19,8 @@ blueprint = Blueprint("control", __name__)
 #: SQLite's largest integer: ?since= and ?limit= beyond it mean "no bound" all the same.
 _MAX_INT = 2**63 - 1
 #: The bank clock stays within these years: near the ends of the calendar, dates cannot be computed on.
+#: The longest progression step: a payment moves on at least once a year (longer overflows the calendar).
+MAX_STEP_SECONDS = 365 * 24 * 3600
 CLOCK_RANGE = (datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc))
 
 
@@ -126,6 +129,7 @@ def magic_values() -> Response:
 def progress() -> Response:
     body = _body()
     payment_id, status, account = body.get("paymentId"), body.get("status"), body.get("account")
+    status = status if json_integer(status) is None else json_integer(status)  # 8.0 is the JSON number 8
     for name, value in (("paymentId", payment_id), ("account", account)):
         if value is not None and not isinstance(value, str):
             raise ApiError(400, "bad-request", f"{name} must be a string", [{"pointer": f"/{name}",
@@ -156,9 +160,9 @@ def set_progression() -> Response:
         seconds = float(step) if _is_number(step) else None
     except OverflowError:  # an integer too large for a float
         seconds = None
-    if step is not None and (seconds is None or not math.isfinite(seconds) or seconds <= 0):
-        raise ApiError(400, "bad-request", "stepSeconds must be a positive number",
-                       [{"pointer": "/stepSeconds", "reason": "is not a positive number"}])
+    if step is not None and (seconds is None or not math.isfinite(seconds) or not 0 < seconds <= MAX_STEP_SECONDS):
+        raise ApiError(400, "bad-request", f"stepSeconds must be a positive number up to {MAX_STEP_SECONDS} (a year)",
+                       [{"pointer": "/stepSeconds", "reason": f"is not a positive number up to {MAX_STEP_SECONDS}"}])
     return json_response(runtime().bank.set_progression(body.get("mode"), body.get("account"), seconds))
 
 

@@ -567,11 +567,13 @@ PROGRESSION_BODY = st.fixed_dictionaries({}, optional={
 
 
 #: One broken field each: every one of these fault definitions must be refused with 400.
+#: Numbers that are not integers: 503.0 is the JSON number 503, and a fine status.
+NON_INTEGRAL = st.floats().filter(lambda number: not number.is_integer())
 FAULT_KEYS = ("path", "method", "account", "status", "count", "delayMs", "drop", "when", "message", "reshape")
 INVALID_FAULTS = st.one_of(
     st.tuples(st.just("status"), st.one_of(
-        st.integers().filter(lambda n: n not in (500, 502, 503, 504)), TEXT, st.floats(), st.booleans(),
-        st.sampled_from([Decimal("503.0"), [503]]))),
+        st.integers().filter(lambda n: n not in (500, 502, 503, 504)), TEXT, NON_INTEGRAL, st.booleans(),
+        st.sampled_from([Decimal("503.5"), Decimal("418.0"), [503]]))),
     st.tuples(st.just("method"), st.one_of(
         TEXT.filter(lambda s: s.upper() not in ("GET", "POST")), st.integers(), st.lists(st.just("GET"), max_size=1))),
     st.tuples(st.just("path"), st.one_of(
@@ -579,11 +581,11 @@ INVALID_FAULTS = st.one_of(
         st.lists(st.just("/payment"), max_size=1))),
     st.tuples(st.just("account"), st.one_of(st.integers(), st.booleans(), st.lists(st.just("1"), max_size=1))),
     st.tuples(st.just("delayMs"), st.one_of(
-        st.integers(max_value=-1), st.integers(min_value=600_001), st.floats(), st.booleans(), TEXT, st.none())),
+        st.integers(max_value=-1), st.integers(min_value=600_001), NON_INTEGRAL, st.booleans(), TEXT, st.none())),
     st.tuples(st.just("drop"), st.one_of(st.just(True), st.integers(), TEXT, st.none())),  # True: with a status
     st.tuples(st.just("when"), TEXT.filter(lambda s: s not in ("before", "after"))),
     st.tuples(st.just("count"), st.one_of(
-        st.integers(max_value=0), st.integers(min_value=10**9 + 1), st.floats(), st.booleans(), TEXT,
+        st.integers(max_value=0), st.integers(min_value=10**9 + 1), NON_INTEGRAL, st.booleans(), TEXT,
         st.just(10**30))),
     st.tuples(st.just("message"), st.one_of(
         st.integers(), st.booleans(), st.lists(TEXT, max_size=1), st.dictionaries(TEXT, TEXT, max_size=1))),
