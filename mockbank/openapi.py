@@ -72,25 +72,25 @@ INJECTABLE = (500, 502, 503, 504)
 LINKS = {
     "sendPayments": {
         "GetStatusOfTheFirstPayment": {"operationId": "getStatus",
-                                       "parameters": {"paymentIds": "$response.body#/answers/0/paymentId"}},
+                                       "parameters": {"query.paymentIds": "$response.body#/answers/0/paymentId"}},
         "PostStatusOfTheFirstPayment": {"operationId": "postStatus",
                                         "requestBody": {"requestId": "$response.body#/requestId",
                                                         "paymentIds": ["$response.body#/answers/0/paymentId"]}},
         "GetThePaymentRequest": {"operationId": "getPayment",
-                                 "parameters": {"transId": "$response.body#/answers/0/transId"}},
+                                 "parameters": {"path.transId": "$response.body#/answers/0/transId"}},
     },
     "getStatus": {
-        "GetTheStatement": {"operationId": "getStatement", "parameters": {"requestId": "$response.body#/requestId"}},
-        "GetTheBalance": {"operationId": "getBalance", "parameters": {"requestId": "$response.body#/requestId"}},
+        "GetTheStatement": {"operationId": "getStatement", "parameters": {"query.requestId": "$response.body#/requestId"}},
+        "GetTheBalance": {"operationId": "getBalance", "parameters": {"query.requestId": "$response.body#/requestId"}},
         "CancelTheFirstPayment": {"operationId": "cancelPayments",
                                   "requestBody": {"requestId": "$response.body#/requestId",
                                                   "paymentIds": ["$response.body#/answers/0/paymentId"]}},
     },
     "postStatus": {
-        "GetTheStatement": {"operationId": "getStatement", "parameters": {"requestId": "$response.body#/requestId"}},
+        "GetTheStatement": {"operationId": "getStatement", "parameters": {"query.requestId": "$response.body#/requestId"}},
     },
     "getPayment": {
-        "GetTheStatement": {"operationId": "getStatement", "parameters": {"requestId": "$response.body#/requestId"}},
+        "GetTheStatement": {"operationId": "getStatement", "parameters": {"query.requestId": "$response.body#/requestId"}},
     },
 }
 

@@ -21,7 +21,7 @@ from mockbank import openapi, schemas, signing
 from mockbank.testing import Emulator
 
 EXAMPLES_PER_OPERATION = 25
-STATEFUL_SCENARIOS = 15
+STATEFUL_SCENARIOS = 30
 
 #: Rules JSON Schema cannot state, each answered 400 with the field named: from after to, a day its month lacks
 #: (2026-02-30), a bank clock moved outside 1900-8999. Valid-looking data may meet them.
@@ -31,7 +31,7 @@ ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 REFUSED = ["400", "401", "403", "404", "405", "406", "409", "415", "422", "428", "429", "5xx"]
 CONFIG = {
     "generation": {"max-examples": EXAMPLES_PER_OPERATION, "mode": "all"},
-    "phases": {"stateful": {"max-steps": 6}},
+    "phases": {"stateful": {"max-steps": 6, "generation": {"mode": "positive"}}},
     "operations": [
         {"include-operation-id": RULES_BEYOND_THE_SCHEMA,
          "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "400"]}}},
@@ -117,6 +117,11 @@ def test_every_operation_keeps_its_documented_contract(case, live):
         case.call_and_validate(base_url=live.url)
     finally:
         _without_the_faults_it_added(case, live)
+
+
+def test_the_links_chain_pay_status_and_statement():
+    linked = load().operations_with_incoming_links()  # the links Schemathesis could resolve
+    assert {"GET /status", "POST /status", "GET /payment/{transId}", "GET /report/account"} <= linked, linked
 
 
 def test_linked_operations_keep_their_contract(live):
