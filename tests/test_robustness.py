@@ -790,13 +790,15 @@ REGRESSIONS = [
     ("POST", "/_mock/clock", None, '{"now": "9999-12-31T23:59:59Z"}', False, 400),
     ("POST", "/_mock/clock", None, '{"now": "9999-12-31T23:59:59Z", "advance": 0.999999}', False, 400),
     ("POST", "/_mock/progress", None, '{"paymentId": "KNOWN-1", "status": [8]}', False, 400),
-    ("POST", "/_mock/progress", None, '{"paymentId": "KNOWN-1", "status": 8.0}', False, 400),
+    ("POST", "/_mock/progress", None, '{"paymentId": "KNOWN-1", "status": 8.5}', False, 400),
+    ("POST", "/_mock/progress", None, '{"paymentId": "NO-SUCH", "status": 8.0}', False, 404),  # 8.0 is 8
     ("POST", "/_mock/progress", None, '{"account": ["x"]}', False, 400),
     ("POST", "/_mock/progress", None, '{"paymentId": "\\ud800"}', False, 400),
     ("POST", "/_mock/progression", None, '{"account": ["x"]}', False, 400),
     ("POST", "/_mock/progression", None, '{"stepSeconds": 1e999}', False, 400),
     ("POST", "/_mock/progression", None, '{"stepSeconds": ' + "9" * 400 + "}", False, 400),
-    ("POST", "/_mock/faults", None, '{"path": "/nowhere", "status": 503.0}', False, 400),
+    ("POST", "/_mock/faults", None, '{"path": "/nowhere", "status": 503.5}', False, 400),
+    ("POST", "/_mock/faults", None, '{"path": "/nowhere", "status": 503.0}', False, 201),  # 503.0 is 503
     ("POST", "/_mock/faults", None, '{"path": "/nowhere", "status": 503, "message": 5}', False, 400),
     ("POST", "/_mock/faults", None, '{"path": "/nowhere", "status": 503, "count": 100000000000000000000}', False, 400),
     ("POST", "/status", None, '{"requestId": "x", "a": NaN}', True, 400),
