@@ -12,6 +12,7 @@ from flask import Blueprint, Response, request
 from mockbank import __version__, magic, openapi, routes, signing
 from mockbank.faults import FaultError
 from mockbank.jsonnumbers import json_integer
+from mockbank.schemas import pointer
 from mockbank.web import ApiError, add_routes, json_body, json_response, runtime
 
 blueprint = Blueprint("control", __name__)
@@ -51,7 +52,7 @@ def reset() -> Response:
     unknown = sorted(_body())
     if unknown:
         raise ApiError(400, "bad-request", "reset takes no fields: send no body or {}",
-                       [{"pointer": f"/{name}", "reason": "is not a reset field"} for name in unknown])
+                       [{"pointer": pointer([name]), "reason": "is not a reset field"} for name in unknown])
     runtime().bank.reset()
     return json_response({"status": "reset", "clock": runtime().bank.clock().describe()})
 
@@ -65,7 +66,7 @@ def set_clock() -> Response:
     unknown = sorted(set(body) - {"now", "advance", "frozen"})
     if unknown or not body:
         raise ApiError(400, "bad-request", 'send {"now": ISO8601}, {"advance": SECONDS} and/or {"frozen": true|false}',
-                       [{"pointer": f"/{name}", "reason": "is not a clock field"} for name in unknown])
+                       [{"pointer": pointer([name]), "reason": "is not a clock field"} for name in unknown])
     state = runtime().bank.clock()
     if "frozen" in body:
         if not isinstance(body["frozen"], bool):

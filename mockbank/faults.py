@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from mockbank.jsonnumbers import json_integer
+from mockbank.schemas import pointer
 from mockbank.store import Store
 
 INJECTABLE_STATUSES = (500, 502, 503, 504)
@@ -59,7 +60,7 @@ def parse(spec: Any) -> tuple[dict[str, Any], int | None]:
         raise FaultError("", "must be a JSON object")
     unknown = sorted(set(spec) - _KEYS)
     if unknown:
-        raise FaultError(f"/{unknown[0]}", f"is not a fault field (use {', '.join(sorted(_KEYS))})")
+        raise FaultError(pointer([unknown[0]]), f"is not a fault field (use {', '.join(sorted(_KEYS))})")
     clean: dict[str, Any] = {"path": spec.get("path", "*"), "method": spec.get("method"),
                              "account": spec.get("account"), "status": spec.get("status"),
                              "delayMs": spec.get("delayMs", 0), "drop": spec.get("drop", False),

@@ -133,3 +133,10 @@ def test_the_fault_schema_accepts_exactly_what_the_server_accepts(spec):
     except faults.FaultError:
         accepted = False
     assert (schemas.violations("fault-request", spec) == []) == accepted, spec
+
+
+def test_unknown_fields_are_named_by_an_escaped_pointer(app):
+    client = app.test_client()
+    assert client.post("/_mock/reset", json={"a/b": 1}).get_json()["details"][0]["pointer"] == "/a~1b"
+    assert client.post("/_mock/clock", json={"~": 1}).get_json()["details"][0]["pointer"] == "/~0"
+    assert client.post("/_mock/faults", json={"status": 503, "x/~": 1}).get_json()["details"][0]["pointer"] == "/x~1~0"

@@ -369,7 +369,7 @@ def test_fixture_api_key_accepts_every_guid_spelling(key):
 
 
 def test_pointer_escapes_rfc6901():
-    assert schemas._pointer(["a/b", "c~d", 0]) == "/a~1b/c~0d/0"
+    assert schemas.pointer(["a/b", "c~d", 0]) == "/a~1b/c~0d/0"
 
 
 # --- module API ------------------------------------------------------------------------
