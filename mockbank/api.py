@@ -14,7 +14,8 @@ from werkzeug.exceptions import HTTPException
 from mockbank import bank as bank_module
 from mockbank import routes, schemas, signing
 from mockbank.faults import DROP_HEADER, reshape
-from mockbank.web import ApiError, add_routes, current_route, json_body, json_response, query_dict, runtime, schema_error
+from mockbank.web import (ApiError, add_routes, current_route, json_body, json_response, query_dict, runtime,
+                          schema_error)
 
 blueprint = Blueprint("api", __name__)
 
@@ -243,7 +244,6 @@ def cancel() -> Response:
 
 def _authenticate_params(params: dict[str, Any]) -> signing.AuthObject:
     return authenticate(body=params) if request.method == "POST" else authenticate(query=params)
-
 
 
 add_routes(blueprint, routes.API, globals())

@@ -19,9 +19,9 @@ blueprint = Blueprint("control", __name__)
 
 #: SQLite's largest integer: ?since= and ?limit= beyond it mean "no bound" all the same.
 _MAX_INT = 2**63 - 1
-#: The bank clock stays within these years: near the ends of the calendar, dates cannot be computed on.
 #: The longest progression step: a payment moves on at least once a year (longer overflows the calendar).
 MAX_STEP_SECONDS = 365 * 24 * 3600
+#: The bank clock stays within these years: near the ends of the calendar, dates cannot be computed on.
 CLOCK_RANGE = (datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc))
 
 

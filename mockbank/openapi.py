@@ -69,6 +69,8 @@ ERRORS = {
 INJECTABLE = (500, 502, 503, 504)
 
 #: OpenAPI links, by operationId and link name: how one answer feeds the next request.
+_STATEMENT_OF_THE_SAME_REQUEST = {"operationId": "getStatement",
+                                  "parameters": {"query.requestId": "$response.body#/requestId"}}
 LINKS = {
     "sendPayments": {
         "GetStatusOfTheFirstPayment": {"operationId": "getStatus",
@@ -80,18 +82,14 @@ LINKS = {
                                  "parameters": {"path.transId": "$response.body#/answers/0/transId"}},
     },
     "getStatus": {
-        "GetTheStatement": {"operationId": "getStatement", "parameters": {"query.requestId": "$response.body#/requestId"}},
+        "GetTheStatement": _STATEMENT_OF_THE_SAME_REQUEST,
         "GetTheBalance": {"operationId": "getBalance", "parameters": {"query.requestId": "$response.body#/requestId"}},
         "CancelTheFirstPayment": {"operationId": "cancelPayments",
                                   "requestBody": {"requestId": "$response.body#/requestId",
                                                   "paymentIds": ["$response.body#/answers/0/paymentId"]}},
     },
-    "postStatus": {
-        "GetTheStatement": {"operationId": "getStatement", "parameters": {"query.requestId": "$response.body#/requestId"}},
-    },
-    "getPayment": {
-        "GetTheStatement": {"operationId": "getStatement", "parameters": {"query.requestId": "$response.body#/requestId"}},
-    },
+    "postStatus": {"GetTheStatement": _STATEMENT_OF_THE_SAME_REQUEST},
+    "getPayment": {"GetTheStatement": _STATEMENT_OF_THE_SAME_REQUEST},
 }
 
 
