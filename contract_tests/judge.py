@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from mockbank import schemas
+from mockbank import routes, schemas
 from mockbank.bank import parse_request_date
 from mockbank.errors import BankError
 from mockbank.contract_tests.session import CheckFailed, Exchange
@@ -21,16 +21,8 @@ from mockbank.contract_tests.session import CheckFailed, Exchange
 #: Fields the kit adds to responses to see that clients ignore what they do not know.
 UNKNOWN_FIELD_NAMES = ("futureField", "futureObject")
 
-REQUEST_SCHEMAS = {("POST", "/payment"): "payment-request", ("POST", "/status"): "status-request",
-                   ("GET", "/status"): "status-query", ("POST", "/report/account"): "statement-request",
-                   ("GET", "/report/account"): "statement-query", ("POST", "/report/balance"): "balance-request",
-                   ("GET", "/report/balance"): "balance-query", ("POST", "/payment/cancel"): "cancel-request"}
-
-OPERATION_ROUTES = {"pay": {("POST", "/payment")}, "status": {("POST", "/status"), ("GET", "/status")},
-                    "payment": {("GET", "/payment/")}, "statement": {("POST", "/report/account"),
-                                                                     ("GET", "/report/account")},
-                    "balance": {("POST", "/report/balance"), ("GET", "/report/balance")},
-                    "cancel": {("POST", "/payment/cancel")}}
+#: The adapter protocol's operations and the (method, path template) each may be sent as.
+OPERATION_ROUTES = routes.operation_routes()
 
 
 def expect_no_adapter_failure(exchange: Exchange) -> None:
@@ -43,12 +35,12 @@ def expect_requests(exchange: Exchange) -> list[dict[str, Any]]:
     expect_no_adapter_failure(exchange)
     if not exchange.requests:
         raise CheckFailed(f"{exchange.op}: the client sent no request to the emulator", exchange=exchange)
-    routes = OPERATION_ROUTES[exchange.op]
+    expected = OPERATION_ROUTES[exchange.op]
     for entry in exchange.requests:
-        route = (entry["method"], "/payment/" if exchange.op == "payment" else entry["path"])
-        if route not in routes or (exchange.op == "payment" and not entry["path"].startswith("/payment/")):
+        route = routes.find(entry["method"], entry["path"])
+        if route is None or (entry["method"], route.path) not in expected:
             raise CheckFailed(f"{exchange.op}: the client sent {entry['method']} {entry['path']}, expected "
-                              f"{' or '.join(f'{m} {p}' for m, p in sorted(routes))}", exchange=exchange)
+                              f"{' or '.join(f'{m} {p}' for m, p in sorted(expected))}", exchange=exchange)
     return exchange.requests
 
 
@@ -65,11 +57,8 @@ def expect_verified(exchange: Exchange) -> None:
 def expect_schema_valid(exchange: Exchange) -> None:
     """Every request body or query matches its JSON Schema."""
     for entry in expect_requests(exchange):
-        name = REQUEST_SCHEMAS.get((entry["method"], entry["path"]))
-        if name is None:
-            instance, name = entry["query"], "payment-query"
-        else:
-            instance = entry["body"] if entry["method"] == "POST" else entry["query"]
+        name = routes.find(entry["method"], entry["path"]).requests[entry["method"]]
+        instance = entry["query"] if entry["method"] in routes.QUERY_METHODS else entry["body"]
         problems = schemas.violations(name, instance)
         if problems:
             raise CheckFailed(f"{entry['method']} {entry['path']}: the request does not match {name}: "

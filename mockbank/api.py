@@ -11,10 +11,11 @@ from typing import Any
 from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from mockbank import render, schemas, signing, verification
+from mockbank import render, routes, schemas, signing, verification
 from mockbank.accounts import normalize_account
 from mockbank.faults import DROP_HEADER, reshape
-from mockbank.web import (ApiError, current_bank, current_faults, json_body, json_response, query_dict, runtime,
+from mockbank.web import (ApiError, add_routes, current_bank, current_faults, current_route, json_body, json_response,
+                          query_dict, runtime,
                           schema_error)
 
 blueprint = Blueprint("api", __name__)
@@ -160,16 +161,17 @@ def account_of(auth: signing.AuthObject) -> str:
 # --------------------------------------------------------------------------- parameters
 
 
-def _params(schema_get: str, schema_post: str) -> dict[str, Any]:
+def _params() -> dict[str, Any]:
+    """The query or body of this request, checked against the schema the route table gives it."""
+    schema = current_route().request_schema(request.method)
     if request.method == "POST":
         params = json_body()
         g.body = params
-        problems = schemas.violations(schema_post, params)
     else:
         params = query_dict()
-        problems = schemas.violations(schema_get, params)
+    problems = schemas.violations(schema, params)
     if not problems and current_bank().settings.reject_unknown_fields:
-        problems = schemas.unknown_fields(schema_post if request.method == "POST" else schema_get, params)
+        problems = schemas.unknown_fields(schema, params)
     if problems:
         raise schema_error(problems, "request body" if request.method == "POST" else "query")
     return params
@@ -189,10 +191,9 @@ def _flag(value: Any) -> bool:
     return value if isinstance(value, bool) else str(value).strip().lower() == "true"
 
 
-# --------------------------------------------------------------------------- endpoints
+# --------------------------------------------------------------------------- endpoints (routed by mockbank.routes)
 
 
-@blueprint.post("/payment")
 def send_payment() -> Response:
     body = json_body()
     g.body = body
@@ -206,33 +207,29 @@ def send_payment() -> Response:
     return json_response(render.payment_answers(answers))
 
 
-@blueprint.get("/payment/<trans_id>")
 def payment_by_trans_id(trans_id: str) -> Response:
-    params = _params("payment-query", "payment-query")
+    params = _params()
     auth = authenticate(query=params)
     return json_response(render.payment_answers(current_bank().payment(account_of(auth), params["requestId"], trans_id)))
 
 
-@blueprint.route("/status", methods=["GET", "POST"])
 def payment_status() -> Response:
-    params = _params("status-query", "status-request")
+    params = _params()
     auth = _authenticate_params(params)
     answers = current_bank().status(account_of(auth), params["requestId"], _payment_ids(params))
     return json_response(render.payment_answers(answers))
 
 
-@blueprint.route("/report/account", methods=["GET", "POST"])
 def statement() -> Response:
-    params = _params("statement-query", "statement-request")
+    params = _params()
     auth = _authenticate_params(params)
     report = current_bank().statement(auth.service_provider, account_of(auth), params["requestId"], params.get("type"),
                                       params.get("from"), params.get("to"), _flag(params.get("newOnly", False)))
     return json_response(render.statement(report))
 
 
-@blueprint.route("/report/balance", methods=["GET", "POST"])
 def balance() -> Response:
-    params = _params("balance-query", "balance-request")
+    params = _params()
     auth = _authenticate_params(params)
     kind = params.get("type")
     report = current_bank().balance(account_of(auth), params["requestId"], int(kind) if kind is not None else None,
@@ -240,9 +237,8 @@ def balance() -> Response:
     return json_response(render.balance_report(report))
 
 
-@blueprint.post("/payment/cancel")
 def cancel() -> Response:
-    params = _params("cancel-request", "cancel-request")
+    params = _params()
     auth = authenticate(body=params)
     answers = current_bank().cancel(account_of(auth), params["requestId"], _payment_ids(params) or [])
     return json_response(render.payment_answers(answers))
@@ -274,3 +270,6 @@ def schema_errors_by_transaction(body: dict[str, Any], reject_unknown_fields: bo
         else:
             request_level.append({"pointer": violation.pointer, "reason": violation.reason})
     return request_level, per_transaction
+
+
+add_routes(blueprint, routes.API, globals())

@@ -9,15 +9,20 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from mockbank import __version__, magic, render, signing
+from mockbank import __version__, magic, openapi, render, routes, signing
 from mockbank.faults import FaultError
+from mockbank.jsonnumbers import json_integer
+from mockbank.schemas import pointer
 from mockbank.store.base import SandboxRecord
-from mockbank.web import SANDBOX_KEY, ApiError, current_bank, current_faults, json_body, json_response, runtime
+from mockbank.web import (SANDBOX_KEY, ApiError, add_routes, current_bank, current_faults, json_body, json_response,
+                          runtime)
 
-blueprint = Blueprint("control", __name__, url_prefix="/_mock")
+blueprint = Blueprint("control", __name__)
 
 #: SQLite's largest integer: ?since= and ?limit= beyond it mean "no bound" all the same.
 _MAX_INT = 2**63 - 1
+#: The longest progression step: a payment moves on at least once a year (longer overflows the calendar).
+MAX_STEP_SECONDS = 365 * 24 * 3600
 #: The bank clock stays within these years: near the ends of the calendar, dates cannot be computed on.
 CLOCK_RANGE = (datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc))
 
@@ -41,31 +46,31 @@ def _int_arg(name: str, default: int | None) -> int | None:
     return min(int(digits), _MAX_INT) if len(digits) <= 19 else _MAX_INT  # SQLite's integers end at 2**63-1
 
 
-@blueprint.get("/health")
 def health() -> Response:
     return json_response({"status": "ok", "version": __version__, "inFlight": runtime().in_flight,
                           "sandbox": request.environ.get(SANDBOX_KEY),
                           "journalDropped": current_bank().store.journal_dropped()})
 
 
-@blueprint.post("/reset")
 def reset() -> Response:
+    unknown = sorted(_body())
+    if unknown:
+        raise ApiError(400, "bad-request", "reset takes no fields: send no body or {}",
+                       [{"pointer": pointer([name]), "reason": "is not a reset field"} for name in unknown])
     current_bank().reset()
     return json_response({"status": "reset", "clock": current_bank().clock().describe()})
 
 
-@blueprint.get("/clock")
 def get_clock() -> Response:
     return json_response(current_bank().clock().describe())
 
 
-@blueprint.post("/clock")
 def set_clock() -> Response:
     body = _body()
     unknown = sorted(set(body) - {"now", "advance", "frozen"})
     if unknown or not body:
         raise ApiError(400, "bad-request", 'send {"now": ISO8601}, {"advance": SECONDS} and/or {"frozen": true|false}',
-                       [{"pointer": f"/{name}", "reason": "is not a clock field"} for name in unknown])
+                       [{"pointer": pointer([name]), "reason": "is not a clock field"} for name in unknown])
     state = current_bank().clock()
     if "frozen" in body:
         if not isinstance(body["frozen"], bool):
@@ -97,17 +102,14 @@ def set_clock() -> Response:
     return json_response(state.describe())
 
 
-@blueprint.get("/requests")
 def journal() -> Response:
     return json_response(current_bank().store.journal(since=_int_arg("since", 0), limit=_int_arg("limit", None)))
 
 
-@blueprint.delete("/requests")
 def clear_journal() -> Response:
     return json_response({"deleted": current_bank().store.journal_clear()})
 
 
-@blueprint.post("/faults")
 def add_fault() -> Response:
     try:
         fault = current_faults().add(json_body())
@@ -117,25 +119,22 @@ def add_fault() -> Response:
     return json_response(fault, 201)
 
 
-@blueprint.get("/faults")
 def list_faults() -> Response:
     return json_response(current_faults().list())
 
 
-@blueprint.delete("/faults")
 def clear_faults() -> Response:
     return json_response({"deleted": current_faults().clear()})
 
 
-@blueprint.get("/magic")
 def magic_values() -> Response:
     return json_response(magic.catalogue_json(current_bank().settings))
 
 
-@blueprint.post("/progress")
 def progress() -> Response:
     body = _body()
     payment_id, status, account = body.get("paymentId"), body.get("status"), body.get("account")
+    status = status if json_integer(status) is None else json_integer(status)  # 8.0 is the JSON number 8
     for name, value in (("paymentId", payment_id), ("account", account)):
         if value is not None and not isinstance(value, str):
             raise ApiError(400, "bad-request", f"{name} must be a string", [{"pointer": f"/{name}",
@@ -161,19 +160,16 @@ def _is_error_list(errors: Any) -> bool:
         and item["code"].strip() != "" and isinstance(item["text"], str) for item in errors)
 
 
-@blueprint.get("/payments")
 def payments() -> Response:
     bank = current_bank()
     return json_response([render.payment_description(payment, bank.mode(payment.account))
                           for payment in bank.payments(request.args.get("account"))])
 
 
-@blueprint.get("/progression")
 def get_progression() -> Response:
     return json_response(current_bank().progression())
 
 
-@blueprint.post("/progression")
 def set_progression() -> Response:
     body = json_body()
     step = body.get("stepSeconds")
@@ -185,10 +181,14 @@ def set_progression() -> Response:
         seconds = float(step) if _is_number(step) else None
     except OverflowError:  # an integer too large for a float
         seconds = None
-    if step is not None and (seconds is None or not math.isfinite(seconds) or seconds <= 0):
-        raise ApiError(400, "bad-request", "stepSeconds must be a positive number",
-                       [{"pointer": "/stepSeconds", "reason": "is not a positive number"}])
+    if step is not None and (seconds is None or not math.isfinite(seconds) or not 0 < seconds <= MAX_STEP_SECONDS):
+        raise ApiError(400, "bad-request", f"stepSeconds must be a positive number up to {MAX_STEP_SECONDS} (a year)",
+                       [{"pointer": "/stepSeconds", "reason": f"is not a positive number up to {MAX_STEP_SECONDS}"}])
     return json_response(current_bank().set_progression(body.get("mode"), body.get("account"), seconds))
+
+
+def openapi_document() -> Response:
+    return json_response(openapi.served())
 
 
 # --------------------------------------------------------------------------- sandboxes
@@ -210,7 +210,6 @@ def _utc_text(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-@blueprint.post("/sandboxes")
 def create_sandbox() -> Response:
     _at_the_root()
     record, bank = runtime().sandboxes.create(_body())
@@ -218,14 +217,15 @@ def create_sandbox() -> Response:
     return json_response({**_sandbox_json(record), "credentials": credentials}, 201)
 
 
-@blueprint.get("/sandboxes")
 def list_sandboxes() -> Response:
     _at_the_root()
     return json_response({"sandboxes": [_sandbox_json(record) for record in runtime().sandboxes.all()]})
 
 
-@blueprint.delete("/sandboxes/<sandbox_id>")
 def delete_sandbox(sandbox_id: str) -> Response:
     _at_the_root()
     runtime().sandboxes.remove(sandbox_id)
     return Response(status=204)
+
+
+add_routes(blueprint, routes.CONTROL, globals())

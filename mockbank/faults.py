@@ -14,6 +14,8 @@ import socket
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from mockbank.jsonnumbers import json_integer
+from mockbank.schemas import pointer
 from mockbank.store import Store
 
 INJECTABLE_STATUSES = (500, 502, 503, 504)
@@ -58,12 +60,16 @@ def parse(spec: Any) -> tuple[dict[str, Any], int | None]:
         raise FaultError("", "must be a JSON object")
     unknown = sorted(set(spec) - _KEYS)
     if unknown:
-        raise FaultError(f"/{unknown[0]}", f"is not a fault field (use {', '.join(sorted(_KEYS))})")
+        raise FaultError(pointer([unknown[0]]), f"is not a fault field (use {', '.join(sorted(_KEYS))})")
     clean: dict[str, Any] = {"path": spec.get("path", "*"), "method": spec.get("method"),
                              "account": spec.get("account"), "status": spec.get("status"),
                              "delayMs": spec.get("delayMs", 0), "drop": spec.get("drop", False),
                              "when": spec.get("when", "before"), "message": spec.get("message"),
                              "reshape": spec.get("reshape")}
+    for name in ("status", "delayMs"):  # 503.0 is the JSON number 503
+        clean[name] = _integer_or_as_is(clean[name])
+    if clean["when"] not in ("before", "after"):
+        raise FaultError("/when", "must be 'before' (the bank never sees the request) or 'after' (the answer is lost)")
     if clean["reshape"] is not None:
         if clean["reshape"] not in RESHAPES:
             raise FaultError("/reshape", f"must be one of {', '.join(RESHAPES)}")
@@ -71,7 +77,8 @@ def parse(spec: Any) -> tuple[dict[str, Any], int | None]:
     if not isinstance(clean["path"], str) or not clean["path"].startswith(("/", "*")):
         raise FaultError("/path", "must be a path or glob such as /payment or /report/*")
     if clean["method"] is not None:
-        if not isinstance(clean["method"], str) or clean["method"].upper() not in ("GET", "POST"):
+        if not isinstance(clean["method"], str) or not clean["method"].isascii() \
+                or clean["method"].upper() not in ("GET", "POST"):  # "poſt".upper() is "POST"
             raise FaultError("/method", "must be GET or POST")
         clean["method"] = clean["method"].upper()
     if clean["account"] is not None and not isinstance(clean["account"], str):
@@ -84,16 +91,19 @@ def parse(spec: Any) -> tuple[dict[str, Any], int | None]:
         raise FaultError("/message", "must be a string")
     if not isinstance(clean["drop"], bool):
         raise FaultError("/drop", "must be true or false")
-    if clean["when"] not in ("before", "after"):
-        raise FaultError("/when", "must be 'before' (the bank never sees the request) or 'after' (the answer is lost)")
     if clean["status"] is None and not clean["drop"] and not clean["delayMs"] and clean["reshape"] is None:
         raise FaultError("", "needs at least one of status, delayMs, drop or reshape")
     if clean["status"] is not None and clean["drop"]:
         raise FaultError("/drop", "cannot be combined with status: a dropped connection has no status")
-    count = spec.get("count", 1)
+    count = _integer_or_as_is(spec.get("count", 1))
     if count is not None and (not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_COUNT):
         raise FaultError("/count", f"must be a positive integer up to {MAX_COUNT}, or null for every matching request")
     return clean, count
+
+
+def _integer_or_as_is(value: Any) -> Any:
+    whole = json_integer(value)
+    return value if whole is None else whole
 
 
 class FaultPlan:

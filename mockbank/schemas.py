@@ -198,7 +198,7 @@ def _collect_unknown(schema: dict, name: str, instance, path: list, found: list[
             if key in properties:
                 _collect_unknown(*properties[key], value, [*path, key], found)
             else:
-                found.append(Violation(_pointer([*path, key]), "is not a known field" + _did_you_mean(key, properties)))
+                found.append(Violation(pointer([*path, key]), "is not a known field" + _did_you_mean(key, properties)))
     elif isinstance(instance, list):
         items = [(branch["items"], branch_name) for branch, branch_name in branches
                  if isinstance(branch.get("items"), dict)]
@@ -219,7 +219,8 @@ def openapi() -> dict:
     return json.loads(_FILES.joinpath("openapi.json").read_text(encoding="utf-8"))
 
 
-def _pointer(path) -> str:
+def pointer(path) -> str:
+    """The RFC 6901 JSON pointer of a path of keys and indexes ("~" and "/" escaped)."""
     return "".join(
         "/" + str(part).replace("~", "~0").replace("/", "~1") for part in path
     )
@@ -235,11 +236,11 @@ def _as_list(value) -> list:
 
 def _explain(error: ValidationError) -> list[Violation]:
     """Turn one jsonschema error into violations with pointer and short reason."""
-    where = _pointer(error.absolute_path)
+    where = pointer(error.absolute_path)
     if error.validator == "required":
         present = error.instance if isinstance(error.instance, dict) else {}
         return [
-            Violation(_pointer([*error.absolute_path, prop]), "is required")
+            Violation(pointer([*error.absolute_path, prop]), "is required")
             for prop in error.validator_value
             if prop not in present
         ]
@@ -257,7 +258,7 @@ def _explain(error: ValidationError) -> list[Violation]:
 
 def _summary(error: ValidationError) -> str:
     """One short reason per alternative of a failed anyOf/oneOf, relative to its location."""
-    where = _pointer(error.absolute_path)
+    where = pointer(error.absolute_path)
     branches: dict[int, list[ValidationError]] = {}
     for sub in error.context:
         branches.setdefault(sub.relative_schema_path[0], []).append(sub)

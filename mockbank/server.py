@@ -101,8 +101,12 @@ def listen(host: str, port: int) -> socket.socket:
 def _serve_socket(app, listener: socket.socket, threads: int) -> None:
     import waitress
 
-    server = waitress.create_server(app, sockets=[listener], threads=threads, ident="mockbank",
+    from mockbank.waitress_errors import answer_errors_as_json
+
+    socket_map: dict = {}
+    server = waitress.create_server(app, map=socket_map, sockets=[listener], threads=threads, ident="mockbank",
                                     clear_untrusted_proxy_headers=True)
+    answer_errors_as_json(socket_map)
     try:
         server.run()
     finally:

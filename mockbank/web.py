@@ -8,11 +8,14 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from flask.json.provider import JSONProvider
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
 
+from werkzeug.routing import BaseConverter
+
+from mockbank import routes
 from mockbank.faults import FaultPlan
 from mockbank.jsonnumbers import decimal_to_json
 
@@ -89,6 +92,24 @@ def current_bank() -> Any:
 def current_faults() -> FaultPlan:
     """The fault plan of the bank this request acts on."""
     return FaultPlan(g.bank.store)
+
+
+class DigitsConverter(BaseConverter):
+    """A path segment of ASCII digits only (werkzeug's ``int`` also takes other scripts' digits)."""
+
+    regex = "[0-9]+"
+
+
+def add_routes(blueprint: Blueprint, kind: str, views: dict[str, Any]) -> None:
+    """Register every route of ``kind`` from :data:`mockbank.routes.ROUTES` on ``blueprint``."""
+    blueprint.record_once(lambda state: state.app.url_map.converters.setdefault("digits", DigitsConverter))
+    for route in routes.of_kind(kind):
+        blueprint.add_url_rule(route.flask_rule, route.endpoint, views[route.endpoint], methods=route.methods)
+
+
+def current_route() -> routes.Route:
+    """The route (from the table) answering this request."""
+    return routes.ROUTE_BY_ENDPOINT[request.endpoint.rpartition(".")[2]]
 
 
 class ApiError(Exception):
@@ -227,9 +248,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(NotFound)
     def not_found(error: NotFound) -> Response:
-        routes = sorted({f"{','.join(sorted(r.methods - {'HEAD', 'OPTIONS'}))} {r.rule}"
-                         for r in app.url_map.iter_rules() if r.endpoint != "static"})
-        return json_response({"error": "not-found", "message": f"no route {request.path}", "routes": routes}, 404)
+        return json_response({"error": "not-found", "message": f"no route {request.path}",
+                              "routes": routes.listing()}, 404)
 
     @app.errorhandler(MethodNotAllowed)
     def method_not_allowed(error: MethodNotAllowed) -> Response:

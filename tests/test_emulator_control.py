@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ import pytest
 import requests
 
 from conftest import BANK_TODAY
+from mockbank.schemas import violations
 from mockbank.testing import Emulator
 from raw import get, post, signed_headers, transaction
 
@@ -281,6 +283,45 @@ def test_waitress_drops_the_connection_too(tmp_path):
         with pytest.raises(requests.ConnectionError):
             post(Remote(url), "/status", {"requestId": "S"})
         assert post(Remote(url), "/status", {"requestId": "S"}).status_code == 200
+    finally:
+        stop_server(process)
+
+
+def _raw_exchange(url: str, request: bytes) -> tuple[str, dict[str, str], bytes]:
+    """Send bytes as they are (no client would send them) and read the whole answer."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in header_lines)
+    return status_line, headers, body
+
+
+def headers_of_exactly(size: int) -> bytes:
+    """A request head of ``size`` bytes, unfinished: a server refusing it has read every byte (no reset)."""
+    start = b"GET /_mock/health HTTP/1.1\r\nX-Big: "
+    return start + b"a" * (size - len(start))
+
+
+def test_what_waitress_refuses_itself_is_answered_json_too(tmp_path):
+    process, url = start_server(tmp_path)
+    try:
+        cases = [(b"GET /\xff HTTP/1.1\r\nHost: x\r\n\r\n", "400 Bad Request", "bad-request"),
+                 (headers_of_exactly(256 * 1024),  # waitress's limit, reached with the last byte sent
+                  "431 Request Header Fields Too Large", "request-header-fields-too-large"),
+                 (b"POST /payment HTTP/1.1\r\nHost: x\r\nContent-Length: many\r\n\r\n", "400 Bad Request",
+                  "bad-request")]
+        for request, status, code in cases:
+            status_line, headers, body = _raw_exchange(url, request)
+            assert status_line.split(" ", 1)[1] == status, (request[:40], status_line)
+            assert headers["Content-Type"].startswith("application/json")
+            answer = json.loads(body)
+            assert answer["error"] == code and answer["message"], answer
+            assert not violations("error", answer)
     finally:
         stop_server(process)
 

@@ -266,7 +266,8 @@ def test_a_refused_repeat_never_hides_the_original_payment(emulator):
 def test_an_unknown_trans_id_is_not_found_and_the_reference_client_reads_it(emulator):
     answer = get(emulator, "/payment/123", {"requestId": "R"}).json()["answers"]
     assert answer == [{"transId": "123", "status": 64, "errors": answer[0]["errors"]}]
-    assert get(emulator, "/payment/abc", {"requestId": "R"}).json()["answers"] == []
+    not_a_trans_id = get(emulator, "/payment/abc", {"requestId": "R"})  # transIds are digits: no such route
+    assert not_a_trans_id.status_code == 404 and not_a_trans_id.json()["error"] == "not-found"
     result = emulator.client().payment("123")
     assert result.answers[0].status == 64 and result.answers[0].payment_id is None
 

@@ -27,7 +27,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockbank import bankdays, fixtures, signing
+from mockbank import bankdays, fixtures, routes, signing
 from mockbank.app import create_app
 from mockbank.bank import Bank
 from mockbank.settings import Settings
@@ -42,27 +42,20 @@ CRED = CREDENTIALS[0]
 ACCOUNTS = [c.account for c in CREDENTIALS]
 SMALL_MAX_BODY = 2048
 
-#: (method, path as requested, schema of the body or query, schema of a 200 answer)
-PUBLIC_ROUTES = [
-    ("POST", "/payment", "payment-request", "payment-response"),
-    ("GET", "/payment/{transId}", "payment-query", "payment-response"),
-    ("GET", "/status", "status-query", "status-response"),
-    ("POST", "/status", "status-request", "status-response"),
-    ("GET", "/report/account", "statement-query", "statement-response"),
-    ("POST", "/report/account", "statement-request", "statement-response"),
-    ("GET", "/report/balance", "balance-query", "balance-response"),
-    ("POST", "/report/balance", "balance-request", "balance-response"),
-    ("POST", "/payment/cancel", "cancel-request", "cancel-response"),
-]
+#: (method, path template, schema of the body or query, schema of a 200 answer), from the route table
+PUBLIC_ROUTES = [(method, path, route.requests[method], route.response)
+                 for method, path, route in routes.operations() if route.kind == routes.API]
 
-#: Every route and the methods it answers (HEAD comes with GET).
-ROUTE_METHODS = {
-    "/payment": {"POST"}, "/payment/T1": {"GET"}, "/status": {"GET", "POST"}, "/report/account": {"GET", "POST"},
-    "/report/balance": {"GET", "POST"}, "/payment/cancel": {"POST"},
-    "/_mock/health": {"GET"}, "/_mock/reset": {"POST"}, "/_mock/clock": {"GET", "POST"},
-    "/_mock/requests": {"GET", "DELETE"}, "/_mock/faults": {"GET", "POST", "DELETE"}, "/_mock/magic": {"GET"},
-    "/_mock/progress": {"POST"}, "/_mock/payments": {"GET"}, "/_mock/progression": {"GET", "POST"},
-}
+
+def _concrete(path: str) -> str:
+    """A path template with each parameter filled in: ``/payment/{transId}`` -> ``/payment/1``."""
+    return path.replace("{transId}", "1")
+
+
+#: Every route (a concrete path) and the methods it answers (HEAD comes with GET).
+ROUTE_METHODS: dict[str, set[str]] = {}
+for _method, _path, _ in routes.operations():
+    ROUTE_METHODS.setdefault(_concrete(_path), set()).add(_method)
 
 PROFILE = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                      HealthCheck.filter_too_much])
@@ -575,11 +568,13 @@ PROGRESSION_BODY = st.fixed_dictionaries({}, optional={
 
 
 #: One broken field each: every one of these fault definitions must be refused with 400.
+#: Numbers that are not integers: 503.0 is the JSON number 503, and a fine status.
+NON_INTEGRAL = st.floats().filter(lambda number: not number.is_integer())
 FAULT_KEYS = ("path", "method", "account", "status", "count", "delayMs", "drop", "when", "message", "reshape")
 INVALID_FAULTS = st.one_of(
     st.tuples(st.just("status"), st.one_of(
-        st.integers().filter(lambda n: n not in (500, 502, 503, 504)), TEXT, st.floats(), st.booleans(),
-        st.sampled_from([Decimal("503.0"), [503]]))),
+        st.integers().filter(lambda n: n not in (500, 502, 503, 504)), TEXT, NON_INTEGRAL, st.booleans(),
+        st.sampled_from([Decimal("503.5"), Decimal("418.0"), [503]]))),
     st.tuples(st.just("method"), st.one_of(
         TEXT.filter(lambda s: s.upper() not in ("GET", "POST")), st.integers(), st.lists(st.just("GET"), max_size=1))),
     st.tuples(st.just("path"), st.one_of(
@@ -587,11 +582,11 @@ INVALID_FAULTS = st.one_of(
         st.lists(st.just("/payment"), max_size=1))),
     st.tuples(st.just("account"), st.one_of(st.integers(), st.booleans(), st.lists(st.just("1"), max_size=1))),
     st.tuples(st.just("delayMs"), st.one_of(
-        st.integers(max_value=-1), st.integers(min_value=600_001), st.floats(), st.booleans(), TEXT, st.none())),
+        st.integers(max_value=-1), st.integers(min_value=600_001), NON_INTEGRAL, st.booleans(), TEXT, st.none())),
     st.tuples(st.just("drop"), st.one_of(st.just(True), st.integers(), TEXT, st.none())),  # True: with a status
     st.tuples(st.just("when"), TEXT.filter(lambda s: s not in ("before", "after"))),
     st.tuples(st.just("count"), st.one_of(
-        st.integers(max_value=0), st.integers(min_value=10**9 + 1), st.floats(), st.booleans(), TEXT,
+        st.integers(max_value=0), st.integers(min_value=10**9 + 1), NON_INTEGRAL, st.booleans(), TEXT,
         st.just(10**30))),
     st.tuples(st.just("message"), st.one_of(
         st.integers(), st.booleans(), st.lists(TEXT, max_size=1), st.dictionaries(TEXT, TEXT, max_size=1))),
@@ -618,14 +613,12 @@ def invalid_fault_body(draw) -> str | bytes:
                                                                    '{"status": NaN}', '{"path": "\\ud800"}'])))
 
 
-#: (method, path, body strategy or None for "any body"), every control route.
-CONTROL_CASES = [
-    ("GET", "/_mock/health", None), ("POST", "/_mock/reset", None), ("GET", "/_mock/clock", None),
-    ("POST", "/_mock/clock", CLOCK_BODY), ("GET", "/_mock/requests", None), ("DELETE", "/_mock/requests", None),
-    ("GET", "/_mock/faults", None), ("POST", "/_mock/faults", "invalid-fault"), ("DELETE", "/_mock/faults", None),
-    ("GET", "/_mock/magic", None), ("POST", "/_mock/progress", PROGRESS_BODY), ("GET", "/_mock/payments", None),
-    ("GET", "/_mock/progression", None), ("POST", "/_mock/progression", PROGRESSION_BODY),
-]
+#: The body strategy of the control routes that read a body (the others get any body).
+CONTROL_BODIES = {("POST", "/_mock/clock"): CLOCK_BODY, ("POST", "/_mock/faults"): "invalid-fault",
+                  ("POST", "/_mock/progress"): PROGRESS_BODY, ("POST", "/_mock/progression"): PROGRESSION_BODY}
+#: (method, path, body strategy or None for "any body"), every control route of the route table.
+CONTROL_CASES = [(method, path, CONTROL_BODIES.get((method, path)))
+                 for method, path, route in routes.operations() if route.kind == routes.CONTROL]
 CONTROL_QUERY = st.one_of(
     st.none(),
     st.lists(st.tuples(st.sampled_from(["since", "limit", "account", "x", ""]),
@@ -678,21 +671,13 @@ def test_control_plane_answers_json_to_anything(emulator, method, path, body_str
 # --------------------------------------------------------------------------- unknown paths, wrong methods
 
 #: What a 404 lists.
-ROUTE_LIST = {
-    "POST /payment", "GET /payment/<trans_id>", "GET,POST /status", "GET,POST /report/account",
-    "GET,POST /report/balance", "POST /payment/cancel", "GET /_mock/health", "POST /_mock/reset", "GET /_mock/clock",
-    "POST /_mock/clock", "GET /_mock/requests", "DELETE /_mock/requests", "GET /_mock/faults", "POST /_mock/faults",
-    "DELETE /_mock/faults", "GET /_mock/magic", "POST /_mock/progress", "GET /_mock/payments",
-    "GET /_mock/progression", "POST /_mock/progression", "GET /_mock/sandboxes", "POST /_mock/sandboxes",
-    "DELETE /_mock/sandboxes/<sandbox_id>", "GET /_mock/ui/", "GET /_mock/ui/accounts", "GET /_mock/ui/accounts/<number>",
-    "GET /_mock/ui/clock", "GET /_mock/ui/magic", "GET /_mock/ui/payments", "GET /_mock/ui/payments/<trans_id>",
-    "GET /_mock/ui/requests/<int:entry_id>", "GET /_mock/ui/requests/rows", "GET /_mock/ui/static/<path:filename>",
-    "GET,POST /_mock/ui/explain", "GET,POST /_mock/ui/token"}
+ROUTE_LIST = set(routes.listing())
 SEGMENT = st.text(min_size=1, max_size=8).filter(lambda s: s not in (".", "..")).map(lambda s: quote(s, safe=""))
 UNKNOWN_PATHS = st.one_of(
     st.lists(SEGMENT, max_size=3).map(lambda segments: "/nope/" + "/".join(segments)),
     st.lists(SEGMENT, min_size=1, max_size=2).map(lambda segments: "/_mock/x" + "/".join(segments)),
     st.tuples(SEGMENT, SEGMENT).map(lambda s: f"/payment/{s[0]}/{s[1]}"),
+    SEGMENT.filter(lambda s: not (s.isascii() and s.isdigit()) and s != "cancel").map(lambda s: f"/payment/{s}"),
     st.sampled_from(["/", "/_mock", "/_mock/", "/payment/", "/status/", "/_mock//health", "/payment//cancel",
                      "/report", "/report/", "/report/other", "/%ED%A0%80", "/%ff", "/static/x", "/favicon.ico",
                      "/STATUS", "/Payment", "/_mock/HEALTH", "/payment/cancel/", "/..%2f_mock%2fhealth"]),
@@ -718,7 +703,7 @@ def test_unknown_paths_answer_404_listing_the_routes(emulator, path, method, bod
 @given(path=st.sampled_from(sorted(ROUTE_METHODS)), method=METHODS, body=st.one_of(st.none(), st.binary(max_size=32)))
 def test_wrong_methods_answer_405_listing_the_allowed_ones(emulator, path, method, body):
     _, client = emulator
-    allowed = {"GET", "POST"} if path == "/payment/cancel" else ROUTE_METHODS[path]  # GET: /payment/<transId>
+    allowed = ROUTE_METHODS[path]
     if method in allowed or (method == "HEAD" and "GET" in allowed):
         return
     response, answer = fire(client, method, path, public=False, body=body)
@@ -738,8 +723,8 @@ def test_head_on_get_routes_is_json_without_a_body(emulator):
 
 # --------------------------------------------------------------------------- size limit, nesting, regressions
 
-#: Routes that read a POST body (POST /_mock/reset ignores it).
-POST_ROUTES = sorted(path for path, methods in ROUTE_METHODS.items() if "POST" in methods and path != "/_mock/reset")
+#: Routes that read a POST body.
+POST_ROUTES = sorted(path for path, methods in ROUTE_METHODS.items() if "POST" in methods)
 
 
 @pytest.mark.parametrize("path", POST_ROUTES)
@@ -806,13 +791,15 @@ REGRESSIONS = [
     ("POST", "/_mock/clock", None, '{"now": "9999-12-31T23:59:59Z"}', False, 400),
     ("POST", "/_mock/clock", None, '{"now": "9999-12-31T23:59:59Z", "advance": 0.999999}', False, 400),
     ("POST", "/_mock/progress", None, '{"paymentId": "KNOWN-1", "status": [8]}', False, 400),
-    ("POST", "/_mock/progress", None, '{"paymentId": "KNOWN-1", "status": 8.0}', False, 400),
+    ("POST", "/_mock/progress", None, '{"paymentId": "KNOWN-1", "status": 8.5}', False, 400),
+    ("POST", "/_mock/progress", None, '{"paymentId": "NO-SUCH", "status": 8.0}', False, 404),  # 8.0 is 8
     ("POST", "/_mock/progress", None, '{"account": ["x"]}', False, 400),
     ("POST", "/_mock/progress", None, '{"paymentId": "\\ud800"}', False, 400),
     ("POST", "/_mock/progression", None, '{"account": ["x"]}', False, 400),
     ("POST", "/_mock/progression", None, '{"stepSeconds": 1e999}', False, 400),
     ("POST", "/_mock/progression", None, '{"stepSeconds": ' + "9" * 400 + "}", False, 400),
-    ("POST", "/_mock/faults", None, '{"path": "/nowhere", "status": 503.0}', False, 400),
+    ("POST", "/_mock/faults", None, '{"path": "/nowhere", "status": 503.5}', False, 400),
+    ("POST", "/_mock/faults", None, '{"path": "/nowhere", "status": 503.0}', False, 201),  # 503.0 is 503
     ("POST", "/_mock/faults", None, '{"path": "/nowhere", "status": 503, "message": 5}', False, 400),
     ("POST", "/_mock/faults", None, '{"path": "/nowhere", "status": 503, "count": 100000000000000000000}', False, 400),
     ("POST", "/status", None, '{"requestId": "x", "a": NaN}', True, 400),

@@ -16,9 +16,11 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TextIO
 
+from mockbank import routes
 from mockbank.jsonnumbers import decimal_to_json
 
-OPERATIONS = ("pay", "status", "payment", "statement", "balance", "cancel")
+#: The operations an adapter answers: one per API route of the route table.
+OPERATIONS = tuple(routes.operation_routes())
 ERROR_KINDS = ("unauthorized", "bad-request", "server-error", "timeout", "connection", "invalid-response")
 
 
