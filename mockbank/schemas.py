@@ -282,6 +282,9 @@ def _reason(error: ValidationError) -> str:
         "maxLength": lambda: f"is longer than {value} characters",
         "minItems": lambda: "is empty" if value == 1 else f"has fewer than {value} items",
         "maxItems": lambda: f"has more than {value} items",
+        "maxProperties": lambda: "must be empty" if value == 0 else f"has more than {value} fields",
+        "additionalProperties": lambda: "has fields its schema does not define: " + ", ".join(
+            repr(name) for name in sorted(set(error.instance) - set(error.schema.get("properties", {})))[:5]),
         "minimum": lambda: f"is less than the minimum of {value}",
         "maximum": lambda: f"is greater than the maximum of {value}",
         "exclusiveMinimum": lambda: f"is not greater than {value}",
