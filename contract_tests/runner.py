@@ -82,13 +82,13 @@ class CertifySession(Session):
 
 @contextmanager
 def open_session(adapter: str, *, url: str | None = None, fixtures: str | None = None, examples: int = 25,
-                 seed: int | None = None, timeout_ms: int = 5000) -> Iterator[CertifySession]:
+                 seed: int | None = None, timeout_ms: int = 5000, token: str | None = None) -> Iterator[CertifySession]:
     """An emulator (started here, or a fresh sandbox of the one at ``url``, which is left untouched) and the
-    adapter command, ready to run checks."""
+    adapter command, ready to run checks. ``token``: the control token of the emulator at ``url``."""
     seed = random.randrange(2 ** 32) if seed is None else seed
     with ExitStack() as stack:
         if url:
-            server = stack.enter_context(Emulator.connect(url, fixtures))
+            server = stack.enter_context(Emulator.connect(url, fixtures, token=token))
             emulator = stack.enter_context(server.sandbox(fixtures, clock=strategies.BANK_NOW, frozenClock=True))
         else:
             emulator = stack.enter_context(Emulator(fixtures, clock=strategies.BANK_NOW, frozen_clock=True))
@@ -98,12 +98,12 @@ def open_session(adapter: str, *, url: str | None = None, fixtures: str | None =
 
 def certify(adapter: str, *, url: str | None = None, fixtures: str | None = None, examples: int = 25,
             seed: int | None = None, plans: list[str] | None = None, timeout_ms: int = 5000,
-            progress: Callable[[int, int, CheckResult], None] | None = None) -> Report:
+            progress: Callable[[int, int, CheckResult], None] | None = None, token: str | None = None) -> Report:
     """Run the plans (all by default) against the adapter command; the emulator is started here unless ``url``."""
     chosen = plan_registry.checks(plans)
     started = time.perf_counter()
     with open_session(adapter, url=url, fixtures=fixtures, examples=examples, seed=seed,
-                      timeout_ms=timeout_ms) as session:
+                      timeout_ms=timeout_ms, token=token) as session:
         report = Report(adapter, session.emulator.url, session.seed, examples,
                         datetime.now(timezone.utc).isoformat(timespec="seconds"))
         for index, check in enumerate(chosen, 1):

@@ -6,6 +6,7 @@ import math
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request
 
@@ -16,6 +17,9 @@ from mockbank.web import SANDBOX_KEY, ApiError, current_bank, current_faults, js
 
 blueprint = Blueprint("control", __name__, url_prefix="/_mock")
 
+#: Journal entries per ``GET /_mock/requests`` without ``?limit=``, and the most one call answers.
+JOURNAL_PAGE = 500
+JOURNAL_PAGE_MAX = 5000
 #: SQLite's largest integer: ?since= and ?limit= beyond it mean "no bound" all the same.
 _MAX_INT = 2**63 - 1
 #: The bank clock stays within these years: near the ends of the calendar, dates cannot be computed on.
@@ -99,7 +103,14 @@ def set_clock() -> Response:
 
 @blueprint.get("/requests")
 def journal() -> Response:
-    return json_response(current_bank().store.journal(since=_int_arg("since", 0), limit=_int_arg("limit", None)))
+    """One page of the journal: a JSON array (as before pages existed), the next page's URL in a Link header."""
+    limit = min(_int_arg("limit", JOURNAL_PAGE), JOURNAL_PAGE_MAX)
+    entries = current_bank().store.journal(since=_int_arg("since", 0), limit=limit + 1)
+    response = json_response(entries[:limit])
+    if len(entries) > limit and limit > 0:
+        following = f"{request.base_url}?{urlencode({'since': entries[limit - 1]['id'], 'limit': limit})}"
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return response
 
 
 @blueprint.delete("/requests")
