@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -47,7 +48,7 @@ def _int_arg(name: str, default: int | None) -> int | None:
 
 @blueprint.get("/health")
 def health() -> Response:
-    return json_response({"status": "ok", "version": __version__, "inFlight": runtime().in_flight,
+    return json_response({"status": "ok", "version": __version__, "pid": os.getpid(), "inFlight": runtime().in_flight,
                           "sandbox": request.environ.get(SANDBOX_KEY),
                           "journalDropped": current_bank().store.journal_dropped()})
 
