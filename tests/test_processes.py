@@ -47,12 +47,17 @@ def refuses(url: str) -> bool:
     return False
 
 
+def start_workers(tmp_path):
+    """A server with two workers, both started; returns (process, url, worker pids)."""
+    process, url = start_server(tmp_path, "--workers", "2")
+    wait_until(lambda: len(children_of(process.pid)) == 2, "two workers")
+    return process, url, children_of(process.pid)
+
+
 @linux_only
 def test_killing_the_parent_leaves_no_worker_serving(tmp_path):
-    process, url = start_server(tmp_path, "--workers", "2")
+    process, url, workers = start_workers(tmp_path)
     try:
-        wait_until(lambda: len(children_of(process.pid)) == 2, "two workers")
-        workers = children_of(process.pid)
         assert requests.get(url + "/_mock/health", timeout=10).json()["pid"] in workers
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
@@ -67,10 +72,8 @@ def test_killing_the_parent_leaves_no_worker_serving(tmp_path):
 
 @linux_only
 def test_a_worker_that_dies_is_replaced(tmp_path):
-    process, url = start_server(tmp_path, "--workers", "2")
+    process, url, first = start_workers(tmp_path)
     try:
-        wait_until(lambda: len(children_of(process.pid)) == 2, "two workers")
-        first = children_of(process.pid)
         for pid in first:
             os.kill(pid, signal.SIGKILL)
         wait_until(lambda: len(children_of(process.pid) - first) == 2, "two new workers")

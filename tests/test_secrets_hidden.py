@@ -19,13 +19,17 @@ CUSTOM = {"erps": [{"serviceProvider": "SecretERP", "apiKey": "3f2504e0-4f89-11d
                         "owner": {"id": "12457889", "name": "Bennys Pølsebar"}, "openingBalance": 100.00}]}
 
 
+def header_with(mistake: str, credentials: signing.Credentials) -> str:
+    return signed_header(with_mistake(mistake), service_provider=credentials.service_provider,
+                         api_key=credentials.api_key, account=credentials.account,
+                         integration_code=credentials.integration_code, request_id="R1",
+                         time=datetime.now(timezone.utc))
+
+
 def test_a_401_and_the_journal_show_the_token_masked(emulator):
     credentials = emulator.credentials[0]
     token = signing.integration_token(credentials.integration_code)
-    header = signed_header(with_mistake("key-byte-order"), service_provider=credentials.service_provider,
-                           api_key=credentials.api_key, account=credentials.account,
-                           integration_code=credentials.integration_code, request_id="R1",
-                           time=datetime.now(timezone.utc))
+    header = header_with("key-byte-order", credentials)
     answer = post(emulator, "/status", {"requestId": "R1"}, headers={"Authorization": header})
     assert answer.status_code == 401
     expected = answer.json()["diagnosis"]["expectedPayload"]
@@ -38,10 +42,7 @@ def test_a_401_and_the_journal_show_the_token_masked(emulator):
 def test_explain_still_shows_the_whole_token(emulator):
     credentials = emulator.credentials[0]
     token = signing.integration_token(credentials.integration_code)
-    header = signed_header(with_mistake("token-case"), service_provider=credentials.service_provider,
-                           api_key=credentials.api_key, account=credentials.account,
-                           integration_code=credentials.integration_code, request_id="R1",
-                           time=datetime.now(timezone.utc))
+    header = header_with("token-case", credentials)
     result = subprocess.run([sys.executable, "-m", "mockbank", "explain", "--header", header, "--query",
                              "requestId=R1", "--max-clock-skew", "off", "--json"],
                             capture_output=True, text=True, timeout=60)
