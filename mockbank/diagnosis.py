@@ -302,13 +302,16 @@ def _layout_variants(fields: dict[str, str], payment: bool) -> tuple[list[Varian
              for what, order in _NAMED_LAYOUTS]
     dropped = Variant("empty-fields-dropped", "empty components were left out of the payload",
                       join=_join_non_empty)
-    permuted = []
-    for order in _single_moves():
-        if not payment and [fields[n] for n in order] == [fields[n] for n in FIELDS]:
-            continue
-        permuted.append(Variant("field-order", "the payload's components were in the order " + "#".join(order),
-                                join=_join_in(order)))
+    canonical = [fields[n] for n in FIELDS]
+    permuted = [variant for order, variant in _permuted_layouts()
+                if payment or [fields[n] for n in order] != canonical]
     return named + [dropped] + permuted, named + [dropped]
+
+
+@lru_cache(maxsize=1)  # the same for every request: built once
+def _permuted_layouts() -> tuple[tuple[tuple[str, ...], Variant], ...]:
+    return tuple((order, Variant("field-order", "the payload's components were in the order " + "#".join(order),
+                                 join=_join_in(order))) for order in _single_moves())
 
 
 def _single_moves() -> Iterator[tuple[str, ...]]:
