@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 
 from throughput import StartError, free_port, run_load, start, status_request, stop
 
-from mockbank import fixtures, signing
+from mockbank import fixtures
 
 CREDENTIALS = fixtures.load().credentials()[0]
 
