@@ -43,6 +43,10 @@ class ServerLimits:
     max_body: int = DEFAULT_MAX_BODY
 
 
+#: Connections accepted in one go of the event loop.
+ACCEPT_BATCH = 256
+
+
 class _TimedParser(HTTPRequestParser):
     """waitress's request parser, remembering when the request's first byte arrived."""
 
@@ -102,6 +106,17 @@ class HardenedServer(TcpWSGIServer):
     """waitress's TCP server with the header timeout and the split thread pools (see the module text)."""
 
     channel_class = _Channel
+
+    def handle_accept(self) -> None:
+        """Accept every waiting connection at once (waitress takes one per loop, which after a burst of
+        hundreds keeps the last of them, a real client perhaps, waiting for seconds)."""
+        for _ in range(ACCEPT_BATCH):
+            before = len(self._map)
+            if before >= self.adj.connection_limit:
+                return
+            super().handle_accept()
+            if len(self._map) == before:  # nothing was waiting
+                return
 
     def maintenance(self, now: float) -> None:
         super().maintenance(now)  # idle connections (channel_timeout)
