@@ -1,7 +1,7 @@
 """waitress, configured to hold many slow or idle connections and to keep the control plane reachable.
 
 - poll() instead of select(), so more than 1,024 sockets can be open, and a connection limit well above
-  waitress's 100 (the file-descriptor limit is raised to fit it);
+  waitress's 100 (the file-descriptor limit is raised to fit it; on Windows, which has no poll(), at most 500);
 - an idle timeout, and a header timeout counted from a request's first byte (waitress has none), checked
   every second, so slowloris connections are closed;
 - header and body size limits applied by waitress before anything is spooled, answered as JSON (431, 413);
@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import select
 import socket
 import time
 from dataclasses import dataclass
@@ -148,12 +149,18 @@ def raise_file_limit(connections: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
+#: Where there is no poll() (Windows), select() watches at most this many sockets.
+SELECT_LIMIT = 500
+
+
 def make_server(app: Any, listener: socket.socket, limits: ServerLimits) -> HardenedServer:
     """A server for ``app`` on an already bound ``listener``; ``run()`` serves until interrupted."""
-    raise_file_limit(limits.connection_limit)
+    connection_limit = limits.connection_limit if hasattr(select, "poll") else min(limits.connection_limit,
+                                                                                   SELECT_LIMIT)
+    raise_file_limit(connection_limit)
     adj = _Adjustments(sockets=[listener], threads=limits.threads, ident="mockbank",
                        clear_untrusted_proxy_headers=True, asyncore_use_poll=True,
-                       connection_limit=limits.connection_limit, channel_timeout=limits.idle_timeout,
+                       connection_limit=connection_limit, channel_timeout=limits.idle_timeout,
                        cleanup_interval=1, header_timeout=limits.header_timeout,
                        max_request_header_size=limits.max_header_bytes, max_request_body_size=limits.max_body,
                        backlog=1024)
