@@ -90,7 +90,8 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
                         help="largest delayMs a fault may ask for (default %(default)s)")
     limits = parser.add_argument_group("connections and request sizes")
     limits.add_argument("--max-connections", type=int, default=DEFAULT_CONNECTION_LIMIT, metavar="N",
-                        help="open connections per worker; beyond it new ones wait (default %(default)s; at most 500 on Windows)")
+                        help="open connections per worker; beyond it new ones wait "
+                             "(default %(default)s; at most 500 on Windows)")
     limits.add_argument("--idle-timeout", type=int, default=DEFAULT_IDLE_TIMEOUT, metavar="SECONDS",
                         help="close a connection silent this long (default %(default)s)")
     limits.add_argument("--header-timeout", type=int, default=DEFAULT_HEADER_TIMEOUT, metavar="SECONDS",
