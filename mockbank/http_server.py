@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import select
 import socket
 import time
@@ -155,6 +156,8 @@ SELECT_LIMIT = 500
 
 def make_server(app: Any, listener: socket.socket, limits: ServerLimits) -> HardenedServer:
     """A server for ``app`` on an already bound ``listener``; ``run()`` serves until interrupted."""
+    # "Task queue depth is N" for every request that waits for a thread: under a flood, an unbounded log
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     connection_limit = limits.connection_limit if hasattr(select, "poll") else min(limits.connection_limit,
                                                                                    SELECT_LIMIT)
     raise_file_limit(connection_limit)
