@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mockbank.jsonnumbers import decimal_to_json
+from mockbank.store.sql import journal_value
 
 
 def _cut(text: str, limit: int) -> str:
@@ -33,10 +33,11 @@ def bounded_headers(headers: dict[str, str], limit: int, truncated: dict[str, in
 
 
 def bounded_body(body: Any, limit: int, truncated: dict[str, int]) -> Any:
-    """The body as is when its JSON text fits ``limit`` bytes, else the first ``limit`` bytes of that text."""
+    """The body as is when its JSON text (as the journal stores it) fits ``limit`` bytes, else the first ``limit``
+    bytes of that text."""
     if body is None:
         return None
-    text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False, default=decimal_to_json)
+    text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False, default=journal_value)
     size = _size(text)
     if size <= limit:
         return body
