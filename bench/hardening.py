@@ -105,7 +105,8 @@ def connections(args) -> bool:
                 sock.close()
             stop(server)
     worst = max(latencies)
-    print("slowest:", sorted(((round(x * 1000), i) for i, x in enumerate(latencies)), reverse=True)[:5])
+    slowest = sorted(((round(x * 1000), i) for i, x in enumerate(latencies)), reverse=True)[:5]
+    print("connections: the five slowest (ms, which request):", slowest)
     print(f"connections: {args.idle} idle + {args.slow} slowloris open, {len(latencies)} signed requests over "
           f"{sum(latencies) + args.pause * len(latencies):.0f} s: median {statistics.median(latencies) * 1000:.1f} ms, "
           f"max {worst * 1000:.1f} ms, {sum(x < 1 for x in latencies)}/{len(latencies)} under 1 s")
