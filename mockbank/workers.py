@@ -62,7 +62,7 @@ class Supervisor:
             code = 0
             try:
                 os.close(self.write_end)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us with SIGTERM
                 stop_on_sigterm()
                 threading.Thread(target=_watch_parent, args=(self.read_end,), name="mockbank-parent-watch",
                                  daemon=True).start()
