@@ -114,3 +114,21 @@ def test_files_of_a_killed_server_are_removed_at_the_next_start(tmp_path):
         assert other.exists() and temporary_files(folder, process2.pid)
     finally:
         stop_server(process2)
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+@pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
+def test_stopping_the_server_lets_a_running_request_finish(tmp_path, how):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from raw import post
+    from serving import Remote
+
+    process, url = start_server(tmp_path)
+    requests.post(url + "/_mock/faults", json={"path": "/status", "delayMs": 1500}, timeout=10)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(post, Remote(url), "/status", {"requestId": "DRAIN"}, timeout=30)
+        wait_until(lambda: requests.get(url + "/_mock/health", timeout=10).json()["inFlight"] == 1, "the request")
+        stop_server(process, getattr(signal, how))
+        assert running.result(timeout=30).status_code == 200
+    assert process.returncode == 0

@@ -110,6 +110,13 @@ def test_a_body_over_the_limit_is_refused_before_it_is_sent(tmp_path):
         stop_server(process)
 
 
+def test_a_request_waitress_cannot_parse_is_answered_as_json(server):
+    with _connect(server) as sock:
+        sock.sendall(b"GARBAGE\r\n\r\n")
+        status, body = _read_answer(sock)
+    assert status == 400 and body == {"error": "bad-request", "message": "Start line is invalid"}
+
+
 def test_endless_delays_never_block_the_control_plane_and_clearing_releases_them(server):
     fault = {"path": "*", "delayMs": 120_000, "count": None}
     assert requests.post(server + "/_mock/faults", json=fault, timeout=10).status_code == 201
