@@ -8,12 +8,14 @@ import signal
 import socket
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
 
-from serving import start_server, stop_server
+from raw import post
+from serving import Remote, start_server, stop_server
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to find the workers")
 
@@ -119,11 +121,6 @@ def test_files_of_a_killed_server_are_removed_at_the_next_start(tmp_path):
 @pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
 @pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
 def test_stopping_the_server_lets_a_running_request_finish(tmp_path, how):
-    from concurrent.futures import ThreadPoolExecutor
-
-    from raw import post
-    from serving import Remote
-
     process, url = start_server(tmp_path)
     requests.post(url + "/_mock/faults", json={"path": "/status", "delayMs": 1500}, timeout=10)
     with ThreadPoolExecutor(max_workers=1) as pool:
