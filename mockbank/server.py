@@ -86,8 +86,7 @@ def serve(options: ServeOptions, settings: Settings, out: TextIO = sys.stdout) -
             print(warning, file=sys.stderr, flush=True)
         workers = options.workers if hasattr(os, "fork") else 1
         if workers == 1:
-            if hasattr(os, "fork"):
-                stop_on_sigterm()
+            stop_on_sigterm()
             serve_socket(_app(bank, options), listener, options.limits)
             return
     finally:
