@@ -131,13 +131,13 @@ class CertifySession(Session):
 @contextmanager
 def open_session(adapter: str, *, url: str | None = None, fixtures: str | None = None, examples: int = 25,
                  seed: int | None = None, timeout_ms: int = 5000,
-                 start_timeout: float = DEFAULT_START_TIMEOUT) -> Iterator[CertifySession]:
+                 start_timeout: float = DEFAULT_START_TIMEOUT, token: str | None = None) -> Iterator[CertifySession]:
     """An emulator (started here, or a fresh sandbox of the one at ``url``, which is left untouched) and the
-    adapter command, ready to run checks."""
+    adapter command, ready to run checks. ``token``: the control token of the emulator at ``url``."""
     seed = random.randrange(2 ** 32) if seed is None else seed
     with ExitStack() as stack:
         if url:
-            server = stack.enter_context(Emulator.connect(url, fixtures))
+            server = stack.enter_context(Emulator.connect(url, fixtures, token=token))
             emulator = stack.enter_context(server.sandbox(fixtures, clock=strategies.BANK_NOW, frozenClock=True))
         else:
             emulator = stack.enter_context(Emulator(fixtures, clock=strategies.BANK_NOW, frozen_clock=True))
@@ -148,7 +148,7 @@ def open_session(adapter: str, *, url: str | None = None, fixtures: str | None =
 def certify(adapter: str, *, url: str | None = None, fixtures: str | None = None, examples: int = 25,
             seed: int | None = None, plans: list[str] | None = None, timeout_ms: int = 5000,
             start_timeout: float = DEFAULT_START_TIMEOUT,
-            progress: Callable[[int, int, CheckResult], None] | None = None) -> Report:
+            progress: Callable[[int, int, CheckResult], None] | None = None, token: str | None = None) -> Report:
     """Start the adapter, then run the plans (all by default) that its operations allow.
 
     The emulator is started here unless ``url``. An adapter that does not start (no reply to hello
@@ -157,7 +157,7 @@ def certify(adapter: str, *, url: str | None = None, fixtures: str | None = None
     plan_registry.checks(plans)  # unknown plan names fail before anything starts
     started = time.perf_counter()
     with open_session(adapter, url=url, fixtures=fixtures, examples=examples, seed=seed, timeout_ms=timeout_ms,
-                      start_timeout=start_timeout) as session:
+                      start_timeout=start_timeout, token=token) as session:
         report = Report(adapter, session.emulator.url, session.seed, examples,
                         datetime.now(timezone.utc).isoformat(timespec="seconds"))
         report.start = start_adapter(session.adapter)

@@ -12,10 +12,12 @@ from flask import Flask, Request, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from mockbank import accesslog, api, control, dashboard
+from mockbank.control_auth import TOKEN_HEADER, is_control_path, token_matches
 from mockbank.bank import Bank
 from mockbank.errors import BankError, Conflict, NotFound
 from mockbank.settings import DEFAULT_MAX_BODY
 from mockbank.faults import DROP_HEADER, DropConnectionMiddleware
+from mockbank.journal_limits import bounded_body, bounded_headers
 from mockbank.sandboxes import SandboxManager
 from mockbank.web import (SANDBOX_KEY, ApiError, DecimalJSONProvider, ReasonPhraseMiddleware, SandboxMiddleware,
                           json_response, loads_request_json, query_dict, register_error_handlers)
@@ -54,17 +56,21 @@ class Runtime:
                started: float) -> None:
         """Write one API request with its answer and signature verdict to ``bank``'s journal."""
         dropped = DROP_HEADER in response.headers
+        limit, truncated = bank.settings.journal_value_max, {}
         entry = {
             "time": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
             "bankTime": bank.now().isoformat().replace("+00:00", "Z"),
             "method": request.method, "path": request.path,
             "query": query_dict(request),
-            "headers": dict(request.headers), "body": body if body is not None else _raw_body(request),
+            "headers": bounded_headers(dict(request.headers), limit, truncated),
+            "body": bounded_body(body if body is not None else _raw_body(request), limit, truncated),
             "status": None if dropped else response.status_code, "dropped": dropped,
             "response": None if dropped else _parsed(response),
             "verdict": verdict,
             "durationMs": round((time.perf_counter() - started) * 1000, 3),
         }
+        if truncated:
+            entry["truncated"] = truncated
         bank.store.journal_append(entry, keep=bank.settings.journal_max)
         accesslog.log_request(entry, request.script_root)
 
@@ -90,8 +96,9 @@ def _parsed(response: Response) -> Any:
         return response.get_data(as_text=True)
 
 
-def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY) -> Flask:
-    """The emulator app over ``bank`` (seeded by the caller)."""
+def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY, control_token: str | None = None) -> Flask:
+    """The emulator app over ``bank`` (seeded by the caller); with ``control_token`` every ``/_mock/*`` route
+    answers 401 unless the request carries it in ``X-Mockbank-Token``."""
     app = Flask("mockbank", static_folder=None)  # no /static/<path> route: every answer is mockbank's JSON
     app.config["MAX_CONTENT_LENGTH"] = max_body
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False  # OPTIONS answers a JSON 405, not an empty HTML 200
@@ -102,6 +109,16 @@ def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY) -> Flask:
     app.register_blueprint(control.blueprint)
     register_error_handlers(app)
     dashboard.install(app)
+
+    if control_token:
+        @app.before_request
+        def require_control_token() -> Response | None:
+            if is_control_path(request.path) and not token_matches(request.headers.get(TOKEN_HEADER), control_token):
+                return json_response({"error": "unauthorized", "message": (
+                    f"the control plane needs the header {TOKEN_HEADER} with the token this server was started "
+                    f"with (mockbank serve --control-token)" if TOKEN_HEADER not in request.headers else
+                    f"the {TOKEN_HEADER} header does not match this server's control token")}, 401)
+            return None
 
     @app.before_request
     def choose_bank() -> None:

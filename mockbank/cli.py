@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from mockbank import __version__, explanation, signing, verification
-from mockbank.settings import (DEFAULT_JOURNAL_MAX, DEFAULT_MAX_BODY, DEFAULT_MAX_CLOCK_SKEW, DEFAULT_SANDBOX_TTL,
+from mockbank.control_auth import TOKEN_ENV
+from mockbank.settings import (DEFAULT_CONNECTION_LIMIT, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+                               DEFAULT_JOURNAL_MAX, DEFAULT_JOURNAL_VALUE_MAX, DEFAULT_MAX_BODY, DEFAULT_MAX_CLOCK_SKEW,
+                               DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_HEADER_BYTES, DEFAULT_SANDBOX_TTL,
                                DEFAULT_STEP_SECONDS)
 
 
@@ -75,7 +78,8 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
                         help="allowed distance of the auth 'time' from the clock, or 'off' (default %(default)s)")
     parser.add_argument("--workers", type=int, default=1, metavar="N",
                         help="worker processes sharing the database file (POSIX; default 1)")
-    parser.add_argument("--threads", type=int, default=8, metavar="N", help="threads per worker (default 8)")
+    parser.add_argument("--threads", type=int, default=8, metavar="N",
+                        help="threads per worker for API requests (default 8; /_mock/* has 2 more of its own)")
     parser.add_argument("--progression", choices=("poll", "time", "manual"), default="poll",
                         help="how payments move 1 -> 2 -> 4 -> 8: per status read (poll, default), per "
                              "--step-seconds of bank time (time), or only via /_mock/progress (manual)")
@@ -87,6 +91,32 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
                         help="journal entries kept per sandbox; older ones are dropped (default %(default)s)")
     parser.add_argument("--sandbox-ttl", type=int, default=DEFAULT_SANDBOX_TTL, metavar="SECONDS",
                         help="an unused sandbox is deleted after this many seconds (default %(default)s, a day)")
+    parser.add_argument("--journal-entry-max-bytes", type=int, default=DEFAULT_JOURNAL_VALUE_MAX, metavar="BYTES",
+                        help="the journal keeps each request header value and each request body up to this size, "
+                             "longer ones truncated and marked (default %(default)s)")
+    parser.add_argument("--max-delay-ms", type=int, default=DEFAULT_MAX_DELAY_MS, metavar="MS",
+                        help="largest delayMs a fault may ask for (default %(default)s)")
+    limits = parser.add_argument_group("connections and request sizes")
+    limits.add_argument("--max-connections", type=int, default=DEFAULT_CONNECTION_LIMIT, metavar="N",
+                        help="open connections per worker; beyond it new ones wait "
+                             "(default %(default)s; at most 500 on Windows)")
+    limits.add_argument("--idle-timeout", type=int, default=DEFAULT_IDLE_TIMEOUT, metavar="SECONDS",
+                        help="close a connection silent this long (default %(default)s)")
+    limits.add_argument("--header-timeout", type=int, default=DEFAULT_HEADER_TIMEOUT, metavar="SECONDS",
+                        help="close a connection whose request headers are not complete this long after their "
+                             "first byte (default %(default)s)")
+    limits.add_argument("--max-header-bytes", type=int, default=DEFAULT_MAX_HEADER_BYTES, metavar="BYTES",
+                        help="largest request line + headers; larger answers 431 (default %(default)s)")
+    control = parser.add_argument_group("control plane (/_mock/*)")
+    control.add_argument("--control-token", default=os.environ.get(TOKEN_ENV) or None, metavar="TOKEN",
+                         help=f"require the header X-Mockbank-Token: TOKEN on every /_mock/* route, in every "
+                              f"sandbox (default ${TOKEN_ENV})")
+    control.add_argument("--allow-open-control-plane", action="store_true",
+                         help="serve a non-loopback --host without a control token (anyone reaching the port "
+                              "can reset the bank and read the journal)")
+    parser.add_argument("--show-credentials", action="store_true",
+                        help="print the API keys and integration codes of a --fixtures file at start "
+                             "(hidden by default; the demo bank's are always printed)")
     parser.add_argument("--lenient-time", action="store_true",
                         help="also accept the compact auth time formats yyyyMMddHHmmss and yyyyMMddTHHmmss")
     parser.add_argument("--cutoff-normal", default="18:30", metavar="HH:MM|off",
@@ -112,6 +142,7 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     from mockbank import fixtures, server
+    from mockbank.http_server import ServerLimits
     from mockbank.store import StoreError
     from mockbank.fik import FikRules
     from mockbank.settings import Settings
@@ -123,16 +154,29 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UsageError("--workers and --threads must be at least 1")
     if args.journal_max < 1 or args.sandbox_ttl < 1:
         raise UsageError("--journal-max and --sandbox-ttl must be at least 1")
+    for name in ("max_connections", "idle_timeout", "header_timeout", "max_header_bytes", "max_body",
+                 "journal_entry_max_bytes"):
+        if getattr(args, name) < 1:
+            raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
+    if args.max_delay_ms < 0:
+        raise UsageError("--max-delay-ms must be 0 or more")
+    if args.control_token is not None and not args.control_token.strip():
+        raise UsageError("--control-token must not be empty")
     settings = Settings(execution=_execution_rules(args), fik=FikRules(args.fik_creditor_prefix),
                         progression=args.progression, step_seconds=args.step_seconds, max_clock_skew=skew,
                         require_request_id_match=not args.lenient_request_id,
                         lenient_time_formats=args.lenient_time, reject_unknown_fields=args.reject_unknown_fields,
                         clock_start=args.clock, frozen_clock=args.frozen_clock, journal_max=args.journal_max,
-                        sandbox_ttl=args.sandbox_ttl)
+                        sandbox_ttl=args.sandbox_ttl, journal_value_max=args.journal_entry_max_bytes,
+                        max_delay_ms=args.max_delay_ms)
+    limits = ServerLimits(threads=args.threads, connection_limit=args.max_connections, idle_timeout=args.idle_timeout,
+                          header_timeout=args.header_timeout, max_header_bytes=args.max_header_bytes,
+                          max_body=args.max_body)
     options = server.ServeOptions(host=args.host, port=args.port, fixtures=args.fixtures, db=args.db,
-                                  workers=args.workers, threads=args.threads, max_body=args.max_body,
-                                  reset=args.reset, force=args.force, quiet=args.quiet,
-                                  log_format=args.log_format)
+                                  workers=args.workers, limits=limits, reset=args.reset, force=args.force,
+                                  quiet=args.quiet, log_format=args.log_format, control_token=args.control_token,
+                                  allow_open_control_plane=args.allow_open_control_plane,
+                                  show_credentials=args.show_credentials)
     try:
         server.serve(options, settings)
     except fixtures.FixtureError as error:
@@ -348,7 +392,8 @@ def run_explain(args: argparse.Namespace) -> int:
     result = explanation.explain(header, credentials=lookup, body=body,
                                  query=explanation.query_dict(args.query or ""), method=args.method,
                                  path=args.path, clock_now=bank_now, max_clock_skew=skew,
-                                 lenient_time_formats=args.lenient_time, clock_note=clock_note)
+                                 lenient_time_formats=args.lenient_time, clock_note=clock_note,
+                                 thorough_diagnosis=True, full_token=True)
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -382,6 +427,8 @@ def _add_certify(commands: argparse._SubParsersAction) -> None:
                         help='the adapter command, e.g. "python -m mockbank.adapters.reference"')
     parser.add_argument("--url", help="certify against an emulator already running there (default: start one)")
     parser.add_argument("--fixtures", metavar="FILE", help="the fixture file of that emulator (default: the demo bank)")
+    parser.add_argument("--control-token", default=os.environ.get(TOKEN_ENV) or None, metavar="TOKEN",
+                        help=f"the control token of the --url emulator (default ${TOKEN_ENV})")
     parser.add_argument("--examples", type=int, default=25, metavar="N", help="examples per property (default 25)")
     parser.add_argument("--seed", type=int, help="replay the examples of an earlier run (its seed is printed)")
     parser.add_argument("--plans", metavar="PLAN,...", help="only these plans (default: all)")
@@ -411,7 +458,7 @@ def run_certify(args: argparse.Namespace) -> int:
         raise UsageError("--adapter-start-timeout must be a positive number of seconds")
     report = certify(args.adapter, url=args.url, fixtures=args.fixtures, examples=args.examples, seed=args.seed,
                      plans=chosen, timeout_ms=args.timeout_ms, start_timeout=args.adapter_start_timeout,
-                     progress=_progress_bar(sys.stderr))
+                     progress=_progress_bar(sys.stderr), token=args.control_token)
     paths = write_reports(report, args.report)
     failed = [result for result in report.results if result.status != PASSED]
     started = report.start.status == PASSED

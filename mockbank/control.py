@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import os
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request
 
@@ -19,6 +21,9 @@ from mockbank.web import (SANDBOX_KEY, ApiError, add_routes, current_bank, curre
 
 blueprint = Blueprint("control", __name__)
 
+#: Journal entries per ``GET /_mock/requests`` without ``?limit=``, and the most one call answers.
+JOURNAL_PAGE = 500
+JOURNAL_PAGE_MAX = 5000
 #: SQLite's largest integer: ?since= and ?limit= beyond it mean "no bound" all the same.
 _MAX_INT = 2**63 - 1
 #: The longest progression step: a payment moves on at least once a year (longer overflows the calendar).
@@ -47,7 +52,7 @@ def _int_arg(name: str, default: int | None) -> int | None:
 
 
 def health() -> Response:
-    return json_response({"status": "ok", "version": __version__, "inFlight": runtime().in_flight,
+    return json_response({"status": "ok", "version": __version__, "pid": os.getpid(), "inFlight": runtime().in_flight,
                           "sandbox": request.environ.get(SANDBOX_KEY),
                           "journalDropped": current_bank().store.journal_dropped()})
 
@@ -103,7 +108,14 @@ def set_clock() -> Response:
 
 
 def journal() -> Response:
-    return json_response(current_bank().store.journal(since=_int_arg("since", 0), limit=_int_arg("limit", None)))
+    """One page of the journal: a JSON array (as before pages existed), the next page's URL in a Link header."""
+    limit = min(_int_arg("limit", JOURNAL_PAGE), JOURNAL_PAGE_MAX)
+    entries = current_bank().store.journal(since=_int_arg("since", 0), limit=limit + 1)
+    response = json_response(entries[:limit])
+    if len(entries) > limit and limit > 0:
+        following = f"{request.base_url}?{urlencode({'since': entries[limit - 1]['id'], 'limit': limit})}"
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return response
 
 
 def clear_journal() -> Response:

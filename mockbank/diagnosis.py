@@ -16,10 +16,14 @@ import binascii
 import hashlib
 import itertools
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from mockbank.money import to_decimal
@@ -107,8 +111,39 @@ class Variant:
     join: Callable[[dict[str, str]], str] | None = None
 
 
-def diagnose(item: SignedItem, secrets: SigningSecrets, *, auth_time: str) -> Diagnosis:
-    """Name the known mistake that reproduces the hash the client sent for ``item``."""
+#: Diagnoses remembered per (request, hash sent): a client retrying one bad request costs one diagnosis.
+CACHE_SIZE = 1024
+
+
+def diagnose(item: SignedItem, secrets: SigningSecrets, *, auth_time: str, thorough: bool = False) -> Diagnosis:
+    """Name the known mistake that reproduces the hash the client sent for ``item``.
+
+    Pairs of mistakes that include a clock shift are tried with the common shifts only (local time in
+    Denmark, +1 or +2 h; a second or two), so that refusing a signature stays cheap for a server; the local
+    ``explain`` passes ``thorough`` to try every shift in pairs too. The same request with the same hash is
+    diagnosed once (the last :data:`CACHE_SIZE` are remembered).
+    """
+    amount = None if item.transaction is None else item.transaction.get("amount")
+    key = (item.hash_id, item.payload, item.received, item.transaction is None, type(amount).__name__, str(amount),
+           secrets, auth_time, thorough)
+    with _cache_lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+            return found
+    found = _diagnose(item, secrets, auth_time, thorough)
+    with _cache_lock:
+        _cache[key] = found
+        if len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return found
+
+
+_cache: OrderedDict[tuple[Any, ...], Diagnosis] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _diagnose(item: SignedItem, secrets: SigningSecrets, auth_time: str, thorough: bool) -> Diagnosis:
     received = _received_digests(item.received)
     if not received:
         return Diagnosis("signature-mismatch",
@@ -117,7 +152,7 @@ def diagnose(item: SignedItem, secrets: SigningSecrets, *, auth_time: str) -> Di
     fields = dict(zip(FIELDS, item.payload.components()))
     key = secrets.key
     tried: set[tuple[bytes, str]] = set()
-    for combination in _combinations(_dimensions(item, secrets, fields, auth_time)):
+    for combination in _combinations(_dimensions(item, secrets, fields, auth_time, thorough)):
         combo_key, text = _apply(combination, key, fields)
         if (combo_key, text) in tried:
             continue
@@ -171,12 +206,16 @@ def _combinations(dimensions: Sequence[tuple[list[Variant], list[Variant]]]) -> 
             yield pair
 
 
+_canonical_values = itemgetter(*FIELDS)
+
+
 def _join_canonical(fields: dict[str, str]) -> str:
-    return SEPARATOR.join(fields[name] for name in FIELDS)
+    return SEPARATOR.join(_canonical_values(fields))
 
 
 def _join_in(order: Sequence[str]) -> Callable[[dict[str, str]], str]:
-    return lambda fields: SEPARATOR.join(fields[name] for name in order)
+    values = itemgetter(*order)
+    return lambda fields: SEPARATOR.join(values(fields))
 
 
 def _join_non_empty(fields: dict[str, str]) -> str:
@@ -211,13 +250,13 @@ def _received_digests(received: str) -> dict[bytes, str]:
 
 
 def _dimensions(item: SignedItem, secrets: SigningSecrets, fields: dict[str, str],
-                auth_time: str) -> list[tuple[list[Variant], list[Variant]]]:
+                auth_time: str, thorough: bool) -> list[tuple[list[Variant], list[Variant]]]:
     payment = item.transaction is not None
     dimensions = [_key_variants(secrets), _token_variants(secrets.integration_code, fields["token"]),
                   _layout_variants(fields, payment)]
     if payment:
         dimensions += [_amount_variants(item, fields["amount"]), _date_variants(fields["paydate"])]
-    dimensions.append(_time_variants(fields["now"], auth_time))
+    dimensions.append(_time_variants(fields["now"], auth_time, thorough))
     if fields["payid"]:
         empty = [Variant("payid-empty", f"the payload's payid (ninth component) was empty instead of "
                                         f"{fields['payid']!r}", component=("payid", ""))]
@@ -285,13 +324,16 @@ def _layout_variants(fields: dict[str, str], payment: bool) -> tuple[list[Varian
              for what, order in _prose_with_credacc()]
     dropped = Variant("empty-fields-dropped", "empty components were left out of the payload",
                       join=_join_non_empty)
-    permuted = []
-    for order in _single_moves():
-        if not payment and [fields[n] for n in order] == [fields[n] for n in FIELDS]:
-            continue
-        permuted.append(Variant("field-order", "the payload's components were in the order " + "#".join(order),
-                                join=_join_in(order)))
+    canonical = [fields[n] for n in FIELDS]
+    permuted = [variant for order, variant in _permuted_layouts()
+                if payment or [fields[n] for n in order] != canonical]
     return named + [dropped] + prose + permuted, named + [dropped]
+
+
+@lru_cache(maxsize=1)  # the same for every request: built once
+def _permuted_layouts() -> tuple[tuple[tuple[str, ...], Variant], ...]:
+    return tuple((order, Variant("field-order", "the payload's components were in the order " + "#".join(order),
+                                 join=_join_in(order))) for order in _single_moves())
 
 
 def _single_moves() -> Iterator[tuple[str, ...]]:
@@ -358,7 +400,13 @@ def _date_variants(paydate: str) -> list[Variant]:
                     component=("paydate", text)) for text, fmt in texts.items()]
 
 
-def _time_variants(now: str, auth_time: str) -> tuple[list[Variant], list[Variant]]:
+#: The clock shifts tried in pairs with another mistake (unless thorough), in hours and in seconds.
+COMMON_HOUR_SHIFTS = (1, 2, -1, -2)
+COMMON_SECOND_SHIFTS = (-1, 1, -2, 2)
+
+
+@lru_cache(maxsize=64)  # requests within one second share them: a flood of refusals builds them once
+def _time_variants(now: str, auth_time: str, thorough: bool = False) -> tuple[list[Variant], list[Variant]]:
     try:
         moment = datetime.strptime(now, NOW_FORMAT)
     except ValueError:
@@ -369,10 +417,12 @@ def _time_variants(now: str, auth_time: str) -> tuple[list[Variant], list[Varian
         return Variant("time-mismatch", f"the payload's now was {text}, {what} "
                                         f"the auth object's time {auth_time!r}", component=("now", text))
 
-    hours = [shifted(h * 3600, f"{abs(h)} h {'after' if h > 0 else 'before'}")
-             for h in range(-14, 15) if h]
-    seconds = [shifted(s, f"{abs(s)} s {'after' if s > 0 else 'before'}") for s in range(-120, 121) if s]
+    hours = {h: shifted(h * 3600, f"{abs(h)} h {'after' if h > 0 else 'before'}") for h in range(-14, 15) if h}
+    seconds = {s: shifted(s, f"{abs(s)} s {'after' if s > 0 else 'before'}") for s in range(-120, 121) if s}
     as_sent = [Variant("time-mismatch", f"the payload's now was the auth time's text {auth_time!r} instead of "
                                         f"{now} (yyyyMMddHHmmss)", component=("now", auth_time))]
-    return hours + seconds + as_sent, hours + seconds[118:122] + as_sent
+    alone = [*hours.values(), *seconds.values(), *as_sent]
+    if thorough:
+        return alone, [*hours.values(), *(seconds[s] for s in (-2, -1, 1, 2)), *as_sent]
+    return alone, [*(hours[h] for h in COMMON_HOUR_SHIFTS), *(seconds[s] for s in COMMON_SECOND_SHIFTS), *as_sent]
 

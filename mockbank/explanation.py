@@ -24,6 +24,7 @@ class Explanation:
     auth: dict[str, Any] | None
     verdict: verification.Verdict
     clock: str | None = None  # how the auth time was checked, when the caller says
+    full_token: bool = False  # show the token in the expected payload whole (only the local command line does)
 
     @property
     def request(self) -> str:
@@ -31,7 +32,7 @@ class Explanation:
 
     def to_json(self) -> dict[str, Any]:
         clock = {"clock": self.clock} if self.clock is not None else {}
-        return {"request": self.request, **clock, **self.verdict.to_json()}
+        return {"request": self.request, **clock, **self.verdict.to_json(full_token=self.full_token)}
 
 
 def default_method(body: Mapping[str, Any] | None) -> str:
@@ -46,7 +47,7 @@ def explain(header: str, *, credentials: verification.CredentialLookup, body: Ma
             query: Mapping[str, Any] | None = None, method: str | None = None, path: str | None = None,
             clock_now: datetime | None = None, max_clock_skew: float | None = None,
             lenient_time_formats: bool = False, require_request_id_match: bool = True,
-            clock_note: str | None = None) -> Explanation:
+            clock_note: str | None = None, thorough_diagnosis: bool = False, full_token: bool = False) -> Explanation:
     """Verify ``header`` against the request's body (POST) or query (GET) the way the emulator does."""
     method = method or default_method(body)
     path = path or default_path(body)
@@ -55,12 +56,12 @@ def explain(header: str, *, credentials: verification.CredentialLookup, body: Ma
     except signing.MalformedHeader as error:
         verdict = verification.Verdict(False, "malformed-header", error.message,
                                        steps=(verification.Step("header", False, error.message),))
-        return Explanation(method, path, None, verdict, clock_note)
+        return Explanation(method, path, None, verdict, clock_note, full_token)
     verdict = verification.verify(auth, method=method, path=path, query=query or {}, body=body,
                                   credentials=credentials, clock_now=clock_now, max_clock_skew=max_clock_skew,
                                   require_request_id_match=require_request_id_match,
-                                  lenient_time_formats=lenient_time_formats)
-    return Explanation(method, path, auth_json(auth), verdict, clock_note)
+                                  lenient_time_formats=lenient_time_formats, thorough_diagnosis=thorough_diagnosis)
+    return Explanation(method, path, auth_json(auth), verdict, clock_note, full_token)
 
 
 def auth_json(auth: signing.AuthObject) -> dict[str, Any]:
@@ -102,8 +103,9 @@ def render_text(explanation: Explanation) -> str:
     if len(verdict.mistakes) > 1:
         lines.append(f"mistakes       {', '.join(verdict.mistakes)}")
     lines.append(f"why            {verdict.message}")
-    if verdict.expected_payload:
-        lines.append(f"expected payload for {verdict.hash_id}:\n               {verdict.expected_payload}")
+    expected_payload = explanation.to_json().get("expectedPayload")
+    if expected_payload:
+        lines.append(f"expected payload for {verdict.hash_id}:\n               {expected_payload}")
     if verdict.hint:
         lines.append(f"fix            {verdict.hint}")
     return "\n".join(lines)

@@ -11,16 +11,22 @@ from __future__ import annotations
 
 import fnmatch
 import socket
+import time
+import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from mockbank.jsonnumbers import json_integer
 from mockbank.schemas import pointer
+from mockbank.settings import DEFAULT_MAX_DELAY_MS
 from mockbank.store import Store
 
 INJECTABLE_STATUSES = (500, 502, 503, 504)
 DROP_HEADER = "X-Mockbank-Drop-Connection"
 MAX_COUNT = 1_000_000_000
+#: How often a delayed request looks whether the faults were cleared (which releases it).
+RELEASE_CHECK_SECONDS = 0.1
+_CLEARED_KEY = "faultsCleared"
 _KEYS = {"path", "method", "account", "status", "count", "delayMs", "drop", "when", "message", "reshape"}
 #: Answers a robust client must cope with: unknown fields, empty or null ``answers``, whole amounts as integers.
 RESHAPES = ("unknown-fields", "empty-answers", "null-answers", "integer-amounts")
@@ -54,7 +60,7 @@ class Fault:
                 and (self.account is None or self.account == account))
 
 
-def parse(spec: Any) -> tuple[dict[str, Any], int | None]:
+def parse(spec: Any, max_delay_ms: int = DEFAULT_MAX_DELAY_MS) -> tuple[dict[str, Any], int | None]:
     """Validate a fault definition from ``POST /_mock/faults``; returns (spec, remaining hits)."""
     if not isinstance(spec, dict):
         raise FaultError("", "must be a JSON object")
@@ -85,8 +91,9 @@ def parse(spec: Any) -> tuple[dict[str, Any], int | None]:
         raise FaultError("/account", "must be a string")
     if clean["status"] is not None and (type(clean["status"]) is not int or clean["status"] not in INJECTABLE_STATUSES):
         raise FaultError("/status", f"must be one of {', '.join(map(str, INJECTABLE_STATUSES))}")
-    if not isinstance(clean["delayMs"], int) or isinstance(clean["delayMs"], bool) or not 0 <= clean["delayMs"] <= 600_000:
-        raise FaultError("/delayMs", "must be an integer from 0 to 600000")
+    delay = clean["delayMs"]
+    if not isinstance(delay, int) or isinstance(delay, bool) or not 0 <= delay <= max_delay_ms:
+        raise FaultError("/delayMs", f"must be an integer from 0 to {max_delay_ms} (this server's --max-delay-ms)")
     if clean["message"] is not None and not isinstance(clean["message"], str):
         raise FaultError("/message", "must be a string")
     if not isinstance(clean["drop"], bool):
@@ -109,11 +116,12 @@ def _integer_or_as_is(value: Any) -> Any:
 class FaultPlan:
     """The faults of one bank, kept in its store."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, max_delay_ms: int = DEFAULT_MAX_DELAY_MS):
         self.store = store
+        self.max_delay_ms = max_delay_ms
 
     def add(self, spec: Any) -> dict[str, Any]:
-        clean, count = parse(spec)
+        clean, count = parse(spec, self.max_delay_ms)
         fault_id = self.store.add_fault(clean, count)
         return {"id": fault_id, "remaining": count, **clean}
 
@@ -121,7 +129,20 @@ class FaultPlan:
         return self.store.faults()
 
     def clear(self) -> int:
-        return self.store.clear_faults()
+        """Delete every fault, and release the requests waiting in a delay (in every worker process)."""
+        with self.store.transaction():
+            self.store.put(_CLEARED_KEY, uuid.uuid4().hex)
+            return self.store.clear_faults()
+
+    def wait(self, delay_ms: int) -> bool:
+        """Sleep ``delay_ms`` for a delay fault; True when :meth:`clear` released the request earlier."""
+        mark = self.store.get(_CLEARED_KEY)
+        deadline = time.monotonic() + delay_ms / 1000
+        while (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, RELEASE_CHECK_SECONDS))
+            if self.store.get(_CLEARED_KEY) != mark:
+                return True
+        return False
 
     def take(self, method: str, path: str, account: str | None, when: str) -> Fault | None:
         """The first fault matching this request, with one of its hits used up; None if none."""

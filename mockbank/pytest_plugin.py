@@ -6,6 +6,7 @@ Installed with mockbank (entry point ``pytest11``). Options:
 ``--mockbank-fixtures FILE``   the fixture file (default: the built-in demo bank)
 ``--mockbank-url URL``         use an emulator that already runs there (a shared one: each test gets its own
                                sandbox there, deleted after the test, so ``pytest -n 8`` is safe)
+``--mockbank-token TOKEN``     the control token of that emulator (default ``$MOCKBANK_CONTROL_TOKEN``)
 ``--mockbank-adapter CMD``     add one test per certification check, run against that adapter
 ``--mockbank-examples N``      examples per property check (default 10)
 ``--mockbank-plans P,...``     only these plans (default: all)
@@ -30,6 +31,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mockbank", "BankIntegration emulator")
     group.addoption("--mockbank-fixtures", metavar="FILE", help="fixture file for the mockbank fixture")
     group.addoption("--mockbank-url", metavar="URL", help="use a running emulator instead of starting one")
+    group.addoption("--mockbank-token", metavar="TOKEN",
+                    help="control token of the --mockbank-url emulator (default $MOCKBANK_CONTROL_TOKEN)")
     group.addoption("--mockbank-adapter", metavar="COMMAND",
                     help="run the certification plans against this adapter command, one test per check")
     group.addoption("--mockbank-examples", type=int, default=10, metavar="N", help="examples per property (default 10)")
@@ -42,7 +45,8 @@ def mockbank_session(request: pytest.FixtureRequest) -> Iterator[Emulator]:
     """One emulator for the whole test session (the ``mockbank`` fixture resets it per test)."""
     fixture = request.config.getoption("--mockbank-fixtures")
     url = request.config.getoption("--mockbank-url")
-    emulator = Emulator.connect(url, fixture) if url else Emulator(fixture)
+    token = request.config.getoption("--mockbank-token")
+    emulator = Emulator.connect(url, fixture, token=token) if url else Emulator(fixture, token=token)
     with emulator:
         yield emulator
 
@@ -120,6 +124,7 @@ def _certify_session(config: pytest.Config):
         state["stack"] = stack
         session = stack.enter_context(open_session(
             config.getoption("--mockbank-adapter"), url=config.getoption("--mockbank-url"),
+            token=config.getoption("--mockbank-token"),
             fixtures=config.getoption("--mockbank-fixtures"), examples=config.getoption("--mockbank-examples"),
             seed=config.getoption("--mockbank-seed")))
         state["start"] = start_adapter(session.adapter)  # hello: the operations it offers

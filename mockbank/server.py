@@ -1,25 +1,30 @@
-"""``mockbank serve``: build the bank, print how to reach it, serve it with waitress.
+"""``mockbank serve``: build the bank, print how to reach it, serve it (see :mod:`mockbank.http_server`).
 
 With ``--workers N`` (POSIX) the parent seeds the database, binds the listening socket and forks N
 processes that each serve it with their own store connection; SQLite keeps them consistent.
+:mod:`mockbank.workers` replaces a worker that dies and stops them all when the parent dies.
 """
 
 from __future__ import annotations
 
 import errno
+import ipaddress
 import os
-import signal
 import socket
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
 
 from mockbank import accesslog, fixtures
 from mockbank.app import create_app
 from mockbank.bank import Bank
-from mockbank.settings import DEFAULT_MAX_BODY, Settings
+from mockbank.http_server import ServerLimits, serve_socket
+from mockbank.settings import Settings
 from mockbank.store import MEMORY, StoreError, is_postgres_url, open_store, redact_url
 from mockbank.store.sqlite import open_elsewhere
+from mockbank.workers import Supervisor, stop_on_sigterm
+
+HIDDEN = "(hidden: --show-credentials prints it)"
 
 
 @dataclass(frozen=True)
@@ -29,12 +34,37 @@ class ServeOptions:
     fixtures: str | None = None
     db: str = "mockbank.db"
     workers: int = 1
-    threads: int = 8
-    max_body: int = DEFAULT_MAX_BODY
+    limits: ServerLimits = field(default_factory=ServerLimits)
     reset: bool = False
+    force: bool = False  # reset even when another process has the database open
     quiet: bool = False  # no access log
     log_format: str = "text"  # or "json"
-    force: bool = False  # reset even when another process has the database open
+    control_token: str | None = None
+    allow_open_control_plane: bool = False
+    show_credentials: bool = False
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine reaches (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_control_plane(options: ServeOptions) -> str | None:
+    """ValueError when a non-loopback address would get an open control plane; a warning when allowed."""
+    if options.control_token or is_loopback(options.host):
+        return None
+    if not options.allow_open_control_plane:
+        raise ValueError(f"--host {options.host} is reachable from other machines and the control plane "
+                         "(/_mock/*: reset, clock, faults, the journal with every Authorization header) would "
+                         "be open to them: give --control-token TOKEN (or $MOCKBANK_CONTROL_TOKEN), or "
+                         "--allow-open-control-plane if that is really wanted")
+    return (f"warning: the control plane of {options.host} is open to anyone who reaches the port "
+            "(--allow-open-control-plane)")
 
 
 def build_bank(options: ServeOptions, settings: Settings) -> tuple[Bank, bool]:
@@ -55,34 +85,39 @@ def build_bank(options: ServeOptions, settings: Settings) -> tuple[Bank, bool]:
 
 
 def serve(options: ServeOptions, settings: Settings, out: TextIO = sys.stdout) -> None:
-    """Serve until interrupted."""
+    """Serve until interrupted (Ctrl-C or SIGTERM); a ``:memory:`` database is deleted on the way out."""
     if options.workers > 1 and options.db == MEMORY:
         raise ValueError("--workers needs a database file (--db FILE): processes cannot share :memory:")
+    warning = check_control_plane(options)
     listener = listen(options.host, options.port)  # before the database: a busy port creates no file
     try:
         bank, seeded = build_bank(options, settings)
     except BaseException:
         listener.close()
         raise
-    host, port = listener.getsockname()[:2]
-    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
-    _print_banner(out, url, bank, options, seeded)
-    accesslog.configure(out, options.log_format, options.quiet)
-    workers = options.workers if hasattr(os, "fork") else 1
-    if workers == 1:
-        _serve_socket(create_app(bank, max_body=options.max_body), listener, options.threads)
-        return
-    bank.store.close()
-    children = []
-    for _ in range(workers):
-        pid = os.fork()
-        if pid == 0:  # a worker: its own store connection, the shared socket
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            worker_bank = Bank(open_store(options.db), bank.fixture, settings)
-            _serve_socket(create_app(worker_bank, max_body=options.max_body), listener, options.threads)
-            os._exit(0)
-        children.append(pid)
-    _supervise(children)
+    try:
+        host, port = listener.getsockname()[:2]
+        url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+        _print_banner(out, url, bank, options, seeded)
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
+        accesslog.configure(out, options.log_format, options.quiet)
+        workers = options.workers if hasattr(os, "fork") else 1
+        if workers == 1:
+            stop_on_sigterm()
+            serve_socket(_app(bank, options), listener, options.limits)
+            return
+    finally:
+        bank.store.close()  # a single worker serves above; with --workers each opens its own
+
+    def work() -> None:
+        worker_bank = Bank(open_store(options.db), bank.fixture, settings)
+        try:
+            serve_socket(_app(worker_bank, options), listener, options.limits)
+        finally:
+            worker_bank.store.close()
+
+    Supervisor(workers, work).run()
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -98,35 +133,8 @@ def listen(host: str, port: int) -> socket.socket:
         raise OSError(f"--host {host} --port {port}: cannot listen there ({error.strerror or error})") from None
 
 
-def _serve_socket(app, listener: socket.socket, threads: int) -> None:
-    import waitress
-
-    from mockbank.waitress_errors import answer_errors_as_json
-
-    socket_map: dict = {}
-    server = waitress.create_server(app, map=socket_map, sockets=[listener], threads=threads, ident="mockbank",
-                                    clear_untrusted_proxy_headers=True)
-    answer_errors_as_json(socket_map)
-    try:
-        server.run()
-    finally:
-        server.close()
-
-
-def _supervise(children: list[int]) -> None:
-    def stop(signum, frame):
-        for pid in children:
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    while children:
-        pid, _ = os.wait()
-        children.remove(pid)
+def _app(bank: Bank, options: ServeOptions):
+    return create_app(bank, max_body=options.limits.max_body, control_token=options.control_token)
 
 
 def _print_banner(out: TextIO, url: str, bank: Bank, options: ServeOptions, seeded: bool) -> None:
@@ -135,15 +143,18 @@ def _print_banner(out: TextIO, url: str, bank: Bank, options: ServeOptions, seed
     print(f"mockbank {url}", file=out)
     print(f"  database   {redact_url(options.db)} ({state} {fixture.source})", file=out)
     print(f"  clock      {bank.clock().describe()['now']}  progression {bank.progression()['default']}", file=out)
-    keys = {erp.service_provider: erp.api_key for erp in fixture.erps}
+    shown = options.show_credentials or options.fixtures is None  # the demo bank's are public test data
     for erp in fixture.erps:
-        print(f"  ERP        serviceProvider {erp.service_provider}  apiKey {keys[erp.service_provider]}", file=out)
+        print(f"  ERP        serviceProvider {erp.service_provider}  apiKey {erp.api_key if shown else HIDDEN}",
+              file=out)
         for account in fixture.accounts:
             if account.service_provider == erp.service_provider:
-                print(f"    account  {account.account}  integrationCode {account.integration_code}  "
-                      f"{account.currency}  {account.name}", file=out)
+                code = account.integration_code if shown else HIDDEN
+                print(f"    account  {account.account}  integrationCode {code}  {account.currency}  {account.name}",
+                      file=out)
     print(f"  dashboard  {url}/_mock/ui  (a browser opening {url}/ lands there)", file=out)
-    print(f"  control    {url}/_mock/health  (journal: {url}/_mock/requests)", file=out)
+    protected = "X-Mockbank-Token required" if options.control_token else "open"
+    print(f"  control    {url}/_mock/health  (journal: {url}/_mock/requests; {protected})", file=out)
     sandboxes = len(bank.store.sandboxes.all())
     print(f"  sandboxes  POST {url}/_mock/sandboxes makes one ({sandboxes} in the database)", file=out)
     if not seeded:

@@ -98,6 +98,11 @@ def integration_token(integration_code: str) -> str:
     return hashlib.sha256(integration_code.encode("utf-8")).hexdigest()
 
 
+def mask_token(token: str) -> str:
+    """The token as answers and the journal show it: its first eight and last four hex digits (``4ff7e6f7…8d64``)."""
+    return f"{token[:8]}…{token[-4:]}" if len(token) > 12 else "…"
+
+
 def to_utc(moment: datetime) -> datetime:
     """The same instant in UTC; a naive datetime is taken to be UTC already."""
     if moment.tzinfo is None:
@@ -225,7 +230,7 @@ def component_text(value: Any) -> str:
 
 def mac(key: bytes, payload: str) -> bytes:
     """HMAC-SHA256 of the payload's UTF-8 bytes."""
-    return hmac.new(key, payload.encode("utf-8"), hashlib.sha256).digest()
+    return hmac.digest(key, payload.encode("utf-8"), "sha256")
 
 
 def encode_hash(digest: bytes) -> str:

@@ -14,6 +14,7 @@ sandbox of it: ``with bank.sandbox() as mine: ...`` is an isolated bank, deleted
 from __future__ import annotations
 
 import json
+import os
 import threading
 from typing import Any
 
@@ -21,6 +22,7 @@ import requests
 from werkzeug.serving import WSGIRequestHandler
 
 from mockbank import fixtures, signing
+from mockbank.control_auth import TOKEN_ENV, token_headers
 from mockbank.jsonnumbers import decimal_to_json
 from mockbank.settings import DEFAULT_MAX_CLOCK_SKEW, Settings
 
@@ -33,16 +35,21 @@ class QuietHandler(WSGIRequestHandler):
 
 
 class Emulator:
-    """An emulator with its own in-memory bank, served on 127.0.0.1 at a free port."""
+    """An emulator with its own in-memory bank, served on 127.0.0.1 at a free port.
+
+    ``token``: the control token; an emulator started here then requires it on ``/_mock/*`` (as
+    ``mockbank serve --control-token`` does), and every control call of this handle sends it.
+    """
 
     def __init__(self, fixture: str | None = None, *, db: str = ":memory:", progression: str = "poll",
                  max_clock_skew: float | None = DEFAULT_MAX_CLOCK_SKEW, clock: str | None = None, frozen_clock: bool = False,
-                 url: str | None = None, **settings: Any):
+                 url: str | None = None, token: str | None = None, **settings: Any):
         self._fixture_path = fixture
         self._db = db
         self._settings = dict(progression=progression, max_clock_skew=max_clock_skew, clock_start=clock,
                               frozen_clock=frozen_clock, **settings)
         self.url = url
+        self.token = token
         self._server = None
         self._thread: threading.Thread | None = None
         self.bank = None
@@ -53,11 +60,12 @@ class Emulator:
         self.sandbox_id: str | None = None
 
     @classmethod
-    def connect(cls, url: str, fixture: str | None = None,
-                credentials: list[dict[str, str]] | None = None) -> Emulator:
+    def connect(cls, url: str, fixture: str | None = None, credentials: list[dict[str, str]] | None = None,
+                token: str | None = None) -> Emulator:
         """A handle on an emulator that already runs at ``url``: its fixture file for the credentials, or the
-        ``credentials`` a sandbox was created with (``POST /_mock/sandboxes`` answers them)."""
-        handle = cls(fixture, url=url.rstrip("/"))
+        ``credentials`` a sandbox was created with (``POST /_mock/sandboxes`` answers them). ``token`` is the
+        server's control token (default ``$MOCKBANK_CONTROL_TOKEN``)."""
+        handle = cls(fixture, url=url.rstrip("/"), token=token or os.environ.get(TOKEN_ENV) or None)
         if credentials is not None:
             handle._credentials = [signing.Credentials.from_json(item) for item in credentials]
         return handle
@@ -75,7 +83,7 @@ class Emulator:
 
         self.bank = Bank(open_store(self._db), self.fixture, Settings(**self._settings))
         self.bank.ensure_seeded()
-        self._server = make_server("127.0.0.1", 0, create_app(self.bank), threaded=True,
+        self._server = make_server("127.0.0.1", 0, create_app(self.bank, control_token=self.token), threaded=True,
                                    request_handler=QuietHandler)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
@@ -120,7 +128,7 @@ class Emulator:
             body["fixtures"] = fixtures.load(fixture).document
         created = self._call("POST", "/sandboxes", data=_json_text(body),
                              headers={"Content-Type": "application/json"})
-        handle = Emulator.connect(created["baseUrl"], fixture, credentials=created["credentials"])
+        handle = Emulator.connect(created["baseUrl"], fixture, credentials=created["credentials"], token=self.token)
         handle._owner, handle.sandbox_id = self, created["id"]
         return handle
 
@@ -135,10 +143,16 @@ class Emulator:
     # ------------------------------------------------------------------ control plane
 
     def _call(self, method: str, path: str, expect_json: bool = True, **kwargs: Any) -> Any:
-        response = self.http.request(method, f"{self.url}/_mock{path}", timeout=30, **kwargs)
-        if response.status_code >= 400:
-            raise RuntimeError(f"{method} {self.url}/_mock{path} answered {response.status_code}: {response.text}")
+        response = self._request(method, f"{self.url}/_mock{path}", **kwargs)
         return response.json() if expect_json else None
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """A control-plane call, with the control token when this handle has one; RuntimeError unless 2xx."""
+        headers = {**token_headers(self.token), **kwargs.pop("headers", {})}
+        response = self.http.request(method, url, timeout=30, headers=headers, **kwargs)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {url} answered {response.status_code}: {response.text}")
+        return response
 
     def in_flight(self) -> int:
         """API requests the emulator (the process answering this call) is still working on."""
@@ -149,9 +163,16 @@ class Emulator:
         self._call("POST", "/reset")
 
     def journal(self, since: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
-        """The requests the emulator received, oldest first, each with its verdict."""
-        params = {"since": since, **({"limit": limit} if limit is not None else {})}
-        return self._call("GET", "/requests", params=params)
+        """The requests the emulator received, oldest first, each with its verdict: all of them after
+        ``since`` (following the server's pages), or at most ``limit``."""
+        entries: list[dict[str, Any]] = []
+        url: str | None = f"{self.url}/_mock/requests"
+        params: dict[str, Any] | None = {"since": since, **({"limit": limit} if limit is not None else {})}
+        while url is not None and (limit is None or len(entries) < limit):
+            response = self._request("GET", url, params=params)
+            entries.extend(response.json())
+            url, params = response.links.get("next", {}).get("url"), None
+        return entries if limit is None else entries[:limit]
 
     def clear_journal(self) -> None:
         self._call("DELETE", "/requests")

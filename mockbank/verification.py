@@ -26,6 +26,7 @@ from mockbank.signing import (
     CENT,
     NOW_FORMAT,
     ROUNDINGS,
+    SEPARATOR,
     AuthObject,
     Credentials,
     component_text,
@@ -33,6 +34,7 @@ from mockbank.signing import (
     format_amount,
     format_auth_time,
     integration_token,
+    mask_token,
     parse_auth_time,
     request_payload,
     to_utc,
@@ -96,10 +98,15 @@ class Verdict:
     amount_rounding: Mapping[str, str] = field(default_factory=dict)
     steps: tuple[Step, ...] = ()
 
-    def diagnosis(self) -> dict[str, Any]:
-        """The ``diagnosis`` object of a 401 body (never holds the API key or integration code)."""
+    def diagnosis(self, *, full_token: bool = False) -> dict[str, Any]:
+        """The ``diagnosis`` object of a 401 body (never holds the API key or integration code; the token in
+        ``expectedPayload`` is masked unless ``full_token``, which only the local ``explain`` uses)."""
         body: dict[str, Any] = {"cause": self.cause, "message": self.message}
-        for key, value in (("hashId", self.hash_id), ("expectedPayload", self.expected_payload),
+        payload = self.expected_payload
+        if payload is not None and not full_token:
+            token, separator, rest = payload.partition(SEPARATOR)  # a payload starts with the token
+            payload = mask_token(token) + separator + rest
+        for key, value in (("hashId", self.hash_id), ("expectedPayload", payload),
                            ("hint", self.hint)):
             if value is not None:
                 body[key] = value
@@ -107,14 +114,14 @@ class Verdict:
             body["mistakes"] = list(self.mistakes)
         return body
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, full_token: bool = False) -> dict[str, Any]:
         """The verdict as stored in the journal: ``{"ok": true}`` or ``{"ok": false, ...diagnosis}``."""
         if self.ok:
             result: dict[str, Any] = {"ok": True}
             if self.amount_rounding:
                 result["amountRounding"] = dict(self.amount_rounding)
             return result
-        return {"ok": False, **self.diagnosis()}
+        return {"ok": False, **self.diagnosis(full_token=full_token)}
 
 
 
@@ -126,13 +133,15 @@ def is_payment_request(method: str, path: str) -> bool:
 def verify(auth: AuthObject, *, method: str, path: str, query: Mapping[str, Any] | None = None,
            body: Mapping[str, Any] | None = None, credentials: CredentialLookup,
            clock_now: datetime | None = None, max_clock_skew: float | None = None,
-           require_request_id_match: bool = True, lenient_time_formats: bool = False) -> Verdict:
+           require_request_id_match: bool = True, lenient_time_formats: bool = False,
+           thorough_diagnosis: bool = False) -> Verdict:
     """Check a request's signature the way the real service does.
 
     ``query`` (GET) or ``body`` (POST, parsed JSON) supply the requestId and, for ``POST /payment``,
     the transactions. ``clock_now`` and ``max_clock_skew`` (seconds) bound how far the auth
     object's ``time`` may be from the bank's clock; ``None`` skips that check. Hashes are compared
-    in constant time. The result names the first failing step with a cause code.
+    in constant time. The result names the first failing step with a cause code; ``thorough_diagnosis``
+    tries every known pair of mistakes (slower: for the local ``explain``, not for a server).
     """
     steps: list[Step] = []
 
@@ -202,7 +211,7 @@ def verify(auth: AuthObject, *, method: str, path: str, query: Mapping[str, Any]
     for item in items:
         rounding = _matching_rounding(key, item)
         if rounding is None:
-            found = diagnose(item, secrets, auth_time=auth.time)
+            found = diagnose(item, secrets, auth_time=auth.time, thorough=thorough_diagnosis)
             steps.append(Step(f"hash {item.hash_id}", False, found.message))
             return Verdict(False, found.cause, found.message, hash_id=item.hash_id,
                            expected_payload=item.payload.text(), hint=found.hint, mistakes=found.mistakes,

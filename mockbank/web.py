@@ -91,7 +91,7 @@ def current_bank() -> Any:
 
 def current_faults() -> FaultPlan:
     """The fault plan of the bank this request acts on."""
-    return FaultPlan(g.bank.store)
+    return FaultPlan(g.bank.store, g.bank.settings.max_delay_ms)
 
 
 class DigitsConverter(BaseConverter):

@@ -20,6 +20,7 @@ from conftest import BANK_TODAY
 from mockbank.schemas import violations
 from mockbank.testing import Emulator
 from raw import get, post, signed_headers, transaction
+from serving import Remote, start_server, stop_server
 
 
 def status_body(request_id="REQ_F"):
@@ -205,37 +206,6 @@ def test_concurrent_payments_are_neither_lost_nor_duplicated(emulator):
 
 
 # --------------------------------------------------------------------------- the real server
-
-
-def start_server(tmp_path, *args):
-    process = subprocess.Popen([sys.executable, "-m", "mockbank", "serve", "--port", "0", "--db",
-                                str(tmp_path / "bank.db"), "--clock", f"{BANK_TODAY}T10:00:00", *args],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
-    for line in process.stdout:
-        if line.startswith("mockbank listening on "):
-            return process, line.split()[-1]
-    raise AssertionError(f"the server did not start: {process.stderr.read()}")
-
-
-def stop_server(process):
-    process.send_signal(signal.SIGINT if os.name != "nt" else signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    process.stdout.close()
-    process.stderr.close()
-
-
-class Remote:
-    """Just enough of an Emulator handle for raw.post against a server started here."""
-
-    def __init__(self, url):
-        from mockbank import fixtures
-
-        self.url = url
-        self.credentials = fixtures.load().credentials()
 
 
 def test_a_restart_with_the_same_database_loses_nothing(tmp_path):

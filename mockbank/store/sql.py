@@ -108,10 +108,10 @@ class Database(ABC):
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=_journal_value)
+    return json.dumps(value, ensure_ascii=False, default=journal_value)
 
 
-def _journal_value(value: Any) -> Any:
+def journal_value(value: Any) -> Any:
     """Decimal numbers stay numbers in the journal (a client sending "100.00" differs from 100.00)."""
     try:
         return decimal_to_json(value)

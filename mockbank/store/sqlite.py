@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sqlite3
 import tempfile
 import threading
@@ -90,10 +91,52 @@ def check_file(path: str) -> None:
                          "path, or move the file away")
 
 
+#: A ``:memory:`` database's file: ``mockbank-<pid>-<random>.db`` in the temporary folder (+ ``-wal``, ``-shm``).
+_TEMPORARY_NAME = re.compile(r"mockbank-(\d+)-[^/\\]+\.db(-wal|-shm)?")
+_SIDE_FILES = ("", "-wal", "-shm")
+
+
 def _temporary_database() -> str:
-    handle, path = tempfile.mkstemp(prefix="mockbank-", suffix=".db")
+    remove_stale_temporary_files()
+    handle, path = tempfile.mkstemp(prefix=f"mockbank-{os.getpid()}-", suffix=".db")
     os.close(handle)
     return path
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill(pid, 0) would end the process there; a file in use cannot be removed anyway
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_stale_temporary_files(folder: str | None = None) -> list[str]:
+    """Delete the ``:memory:`` database files of processes that no longer run (killed before they could clean
+    up); returns the paths removed."""
+    folder = folder or tempfile.gettempdir()
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        match = _TEMPORARY_NAME.fullmatch(name)
+        if match is None or _alive(int(match.group(1))):
+            continue
+        path = os.path.join(folder, name)
+        try:
+            os.remove(path)
+        except OSError:  # in use (Windows), already gone, or not ours to remove
+            continue
+        removed.append(path)
+    return removed
 
 
 class SqliteDatabase(Database):
@@ -217,6 +260,6 @@ class SqliteDatabase(Database):
         if keeper is not None:
             keeper.close()
         if self._throwaway:
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in _SIDE_FILES:
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(self._throwaway + suffix)

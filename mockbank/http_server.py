@@ -1,0 +1,181 @@
+"""waitress, configured to hold many slow or idle connections and to keep the control plane reachable.
+
+- poll() instead of select(), so more than 1,024 sockets can be open, and a connection limit well above
+  waitress's 100 (the file-descriptor limit is raised to fit it; on Windows, which has no poll(), at most 500);
+- an idle timeout, and a header timeout counted from a request's first byte (waitress has none), checked
+  every second, so slowloris connections are closed;
+- header and body size limits applied by waitress before anything is spooled, answered as JSON (431, 413);
+- ``/_mock/*`` requests (also below ``/sandboxes/<id>``) run on threads of their own, so API requests held by
+  a ``delayMs`` fault never keep the control plane (or ``DELETE /_mock/faults``) from answering.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import select
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.server import TcpWSGIServer
+from waitress.task import ErrorTask, ThreadedTaskDispatcher
+
+from mockbank.control_auth import is_control_path
+from mockbank.settings import (DEFAULT_CONNECTION_LIMIT, DEFAULT_CONTROL_THREADS, DEFAULT_HEADER_TIMEOUT,
+                               DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER_BYTES)
+
+_ERROR_CODES = {413: "payload-too-large", 431: "request-header-fields-too-large"}
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    """What one serving process holds: threads, connections, timeouts and request sizes."""
+
+    threads: int = 8
+    control_threads: int = DEFAULT_CONTROL_THREADS
+    connection_limit: int = DEFAULT_CONNECTION_LIMIT
+    idle_timeout: int = DEFAULT_IDLE_TIMEOUT
+    header_timeout: int = DEFAULT_HEADER_TIMEOUT
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
+    max_body: int = DEFAULT_MAX_BODY
+
+
+#: Connections accepted in one go of the event loop.
+ACCEPT_BATCH = 256
+
+
+class _TimedParser(HTTPRequestParser):
+    """waitress's request parser, remembering when the request's first byte arrived."""
+
+    def __init__(self, adj: Adjustments):
+        super().__init__(adj)
+        self.started = time.time()
+
+
+class _JsonErrorTask(ErrorTask):
+    """waitress's own refusals (431, 413, 400 on a request it cannot parse) as mockbank's JSON errors."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        code = _ERROR_CODES.get(error.code, error.reason.lower().replace(" ", "-"))
+        body = (json.dumps({"error": code, "message": _error_message(error, self.channel.server.adj)},
+                           ensure_ascii=False) + "\n").encode("utf-8")
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.append(("Content-Type", "application/json; charset=utf-8"))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+def _error_message(error: Any, adj: Adjustments) -> str:
+    if error.code == 431:
+        return f"the request line and headers are larger than {adj.max_request_header_size} bytes"
+    if error.code == 413:
+        return f"the request body is larger than {adj.max_request_body_size} bytes"
+    return str(error.body)
+
+
+class _Channel(HTTPChannel):
+    parser_class = _TimedParser
+    error_task_class = _JsonErrorTask
+
+
+class _SplitDispatcher:
+    """Two thread pools: one for the API, one reserved for the control plane."""
+
+    def __init__(self, threads: int, control_threads: int):
+        self.api, self.control = ThreadedTaskDispatcher(), ThreadedTaskDispatcher()
+        self.api.set_thread_count(threads)
+        self.control.set_thread_count(control_threads)
+
+    def add_task(self, channel: HTTPChannel) -> None:
+        first = channel.requests[0] if channel.requests else None
+        pool = self.control if first is not None and not first.error and is_control_path(first.path) else self.api
+        pool.add_task(channel)
+
+    def shutdown(self, cancel_pending: bool = True, timeout: int = 5) -> bool:
+        """Let running requests finish (up to ``timeout`` seconds each pool), then stop the threads."""
+        api_done = self.api.shutdown(cancel_pending, timeout)
+        return self.control.shutdown(cancel_pending, timeout) and api_done
+
+
+class HardenedServer(TcpWSGIServer):
+    """waitress's TCP server with the header timeout and the split thread pools (see the module text)."""
+
+    channel_class = _Channel
+
+    def handle_accept(self) -> None:
+        """Accept every waiting connection at once (waitress takes one per loop, which after a burst of
+        hundreds keeps the last of them, a real client perhaps, waiting for seconds)."""
+        for _ in range(ACCEPT_BATCH):
+            before = len(self._map)
+            if before >= self.adj.connection_limit:
+                return
+            super().handle_accept()
+            if len(self._map) == before:  # nothing was waiting
+                return
+
+    def maintenance(self, now: float) -> None:
+        super().maintenance(now)  # idle connections (channel_timeout)
+        cutoff = now - self.adj.header_timeout
+        for channel in list(self.active_channels.values()):
+            request = channel.request
+            if request is not None and not request.headers_finished and request.started < cutoff:
+                channel.will_close = True  # headers still incomplete: a slowloris client
+
+
+class _Adjustments(Adjustments):
+    """waitress's settings plus the header timeout."""
+
+    _params = Adjustments._params + (("header_timeout", int),)
+    _param_map = dict(_params)
+    header_timeout = DEFAULT_HEADER_TIMEOUT
+
+
+def raise_file_limit(connections: int) -> None:
+    """Let this process open ``connections`` sockets (and some files) where the OS allows raising it."""
+    try:
+        import resource
+    except ImportError:  # Windows: no per-process descriptor limit to raise
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + 128
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+#: Where there is no poll() (Windows), select() watches at most this many sockets.
+SELECT_LIMIT = 500
+
+
+def make_server(app: Any, listener: socket.socket, limits: ServerLimits) -> HardenedServer:
+    """A server for ``app`` on an already bound ``listener``; ``run()`` serves until interrupted."""
+    # "Task queue depth is N" for every request that waits for a thread: under a flood, an unbounded log
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    connection_limit = limits.connection_limit if hasattr(select, "poll") else min(limits.connection_limit,
+                                                                                   SELECT_LIMIT)
+    raise_file_limit(connection_limit)
+    adj = _Adjustments(sockets=[listener], threads=limits.threads, ident="mockbank",
+                       clear_untrusted_proxy_headers=True, asyncore_use_poll=True,
+                       connection_limit=connection_limit, channel_timeout=limits.idle_timeout,
+                       cleanup_interval=1, header_timeout=limits.header_timeout,
+                       max_request_header_size=limits.max_header_bytes, max_request_body_size=limits.max_body,
+                       backlog=1024)
+    sockinfo = (listener.family, listener.type, listener.proto, listener.getsockname())
+    return HardenedServer(app, {}, True, listener, dispatcher=_SplitDispatcher(limits.threads, limits.control_threads),
+                          adj=adj, bind_socket=False, sockinfo=sockinfo)
+
+
+def serve_socket(app: Any, listener: socket.socket, limits: ServerLimits) -> None:
+    """Serve until interrupted (Ctrl-C or SIGTERM: running requests get up to 5 s to finish)."""
+    server = make_server(app, listener, limits)
+    try:
+        server.run()
+    finally:
+        server.close()

@@ -1,0 +1,132 @@
+"""Worker processes for ``mockbank serve --workers N`` (POSIX): forked, watched, replaced, never orphaned.
+
+The parent keeps the write end of a pipe; every worker watches the read end in a thread. When the parent
+dies, by any signal including SIGKILL, the kernel closes the pipe and each worker stops (as on SIGTERM:
+running requests get a few seconds), so no orphan keeps serving the port. A worker that exits while the
+parent runs is replaced; one that keeps crashing right after its start is replaced once a second at most.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+#: A worker stops this many seconds after its parent died, even if draining its requests hangs.
+ORPHAN_GRACE_SECONDS = 10
+#: A worker that dies sooner than this after its start is replaced only after this pause.
+RESTART_PAUSE_SECONDS = 1.0
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (and SIGHUP) end this process the way Ctrl-C does (KeyboardInterrupt), so ``finally`` blocks run."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), interrupt)
+
+
+def _watch_parent(read_end: int) -> None:
+    """In a worker: block on the pipe; its end of file means the parent is gone."""
+    while True:
+        try:
+            if not os.read(read_end, 1):
+                break
+        except InterruptedError:
+            continue
+        except OSError:
+            break
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(ORPHAN_GRACE_SECONDS)
+    os._exit(1)
+
+
+class Supervisor:
+    """Runs ``work`` in ``count`` forked processes until the parent is stopped."""
+
+    def __init__(self, count: int, work: Callable[[], None], log=sys.stderr):
+        self.count, self.work, self.log = count, work, log
+        self.read_end, self.write_end = os.pipe()
+        self.children: dict[int, float] = {}  # pid -> start time
+        self.stopping = False
+
+    def _fork(self) -> int:
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                os.close(self.write_end)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us with SIGTERM
+                stop_on_sigterm()
+                threading.Thread(target=_watch_parent, args=(self.read_end,), name="mockbank-parent-watch",
+                                 daemon=True).start()
+                self.work()
+            except KeyboardInterrupt:
+                pass
+            except BaseException:
+                import traceback
+
+                traceback.print_exc()
+                code = 1
+            finally:
+                os._exit(code)
+        self.children[pid] = time.monotonic()
+        return pid
+
+    def run(self) -> None:
+        """Fork the workers, replace the ones that exit, stop them all on SIGTERM or Ctrl-C."""
+
+        def stop(signum, frame):
+            self.stopping = True
+            self._signal_children(signal.SIGTERM)
+            raise SystemExit(0)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        for _ in range(self.count):
+            self._fork()
+        try:
+            while self.children:
+                pid, status = os.wait()
+                started = self.children.pop(pid, None)
+                if self.stopping or started is None:
+                    continue
+                print(f"mockbank: worker {pid} {_how(status)}; starting another", file=self.log, flush=True)
+                if time.monotonic() - started < RESTART_PAUSE_SECONDS:
+                    time.sleep(RESTART_PAUSE_SECONDS)
+                self._fork()
+        except SystemExit:
+            self._wait_for_children()
+            raise
+
+    def _signal_children(self, signum: int) -> None:
+        for pid in list(self.children):
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                self.children.pop(pid, None)
+
+    def _wait_for_children(self) -> None:
+        deadline = time.monotonic() + ORPHAN_GRACE_SECONDS
+        while self.children and time.monotonic() < deadline:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid:
+                self.children.pop(pid, None)
+            else:
+                time.sleep(0.05)
+        self._signal_children(signal.SIGKILL)
+
+
+def _how(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"was killed by signal {os.WTERMSIG(status)}"
+    return f"exited with status {os.waitstatus_to_exitcode(status)}"

@@ -1,0 +1,47 @@
+"""The journal stays bounded: long header values and bodies are cut and marked, answers come in pages."""
+
+from __future__ import annotations
+
+import json
+
+import requests
+
+from conftest import BANK_NOW
+from mockbank.testing import Emulator
+from raw import post
+
+
+def test_long_header_values_and_bodies_are_stored_cut_to_the_limit_and_marked(emulator):
+    body = {"requestId": "BIG", "note": "x" * 40_000}
+    post(emulator, "/status", body, headers={"X-Junk": "é" * 20_000})
+    entry = emulator.journal()[-1]
+    assert entry["truncated"] == {"/headers/X-Junk": 40_000, "/body": len(json.dumps(body))}
+    assert entry["headers"]["X-Junk"] == "é" * 8192  # 16 KB of UTF-8, whole characters only
+    assert isinstance(entry["body"], str) and entry["body"].startswith('{"requestId": "BIG"')
+    assert len(entry["body"].encode()) == 16 * 1024
+    assert entry["headers"]["Authorization"].startswith("Basic ")  # short values are kept whole
+    post(emulator, "/status", {"requestId": "SMALL"})
+    assert "truncated" not in emulator.journal()[-1] and emulator.journal()[-1]["body"] == {"requestId": "SMALL"}
+
+
+def test_the_limit_is_configurable():
+    with Emulator(clock=BANK_NOW, frozen_clock=True, journal_value_max=100) as small:
+        post(small, "/status", {"requestId": "R", "note": "y" * 200})
+        entry = small.journal()[-1]
+        assert entry["truncated"]["/body"] == 230 and len(entry["body"]) == 100
+        assert set(entry["truncated"]) == {"/body", "/headers/Authorization"}  # a signed header is over 100 bytes
+
+
+def test_the_journal_comes_in_pages_of_500_with_a_link_to_the_next(emulator):
+    store = emulator.bank.store
+    for index in range(1203):
+        store.journal_append({"method": "GET", "path": f"/n{index}"})
+    first = requests.get(f"{emulator.url}/_mock/requests", timeout=30)
+    assert len(first.json()) == 500
+    assert first.links["next"]["url"] == f"{emulator.url}/_mock/requests?since={first.json()[-1]['id']}&limit=500"
+    second = requests.get(first.links["next"]["url"], timeout=30)
+    assert second.json()[0]["id"] > first.json()[-1]["id"]
+    small = requests.get(f"{emulator.url}/_mock/requests", params={"limit": 1203}, timeout=30)
+    assert len(small.json()) == 1203 and "next" not in small.links
+    assert [entry["path"] for entry in emulator.journal()] == [f"/n{index}" for index in range(1203)]
+    assert len(emulator.journal(limit=700)) == 700 and len(emulator.journal(since=first.json()[-1]["id"])) == 703

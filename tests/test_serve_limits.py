@@ -1,0 +1,143 @@
+"""`mockbank serve` under hostile connections: slow and idle sockets, huge headers and bodies, endless delays.
+
+Every test runs a real server on 127.0.0.1 with a bounded number of connections and bounded waits
+(socket timeouts, never timed assertions).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from raw import post
+from serving import Remote, start_server, stop_server
+
+IDLE, SLOW = 150, 150  # together far more than waitress's default limit of 100 connections
+
+
+def _connect(url: str) -> socket.socket:
+    host, port = url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=10)
+
+
+def _read_answer(sock: socket.socket) -> tuple[int, dict]:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length")))
+    while len(body) < length:
+        body += sock.recv(65536)
+    return int(head.split()[1]), json.loads(body)
+
+
+def _closed_by_server(sock: socket.socket) -> bool:
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+@pytest.fixture
+def server(tmp_path):
+    process, url = start_server(tmp_path, "--header-timeout", "2", "--threads", "2")
+    yield url
+    stop_server(process)
+
+
+def test_idle_and_slowloris_connections_do_not_keep_a_signed_request_waiting(server):
+    idle = [_connect(server) for _ in range(IDLE)]
+    slow = []
+    for index in range(SLOW):
+        sock = _connect(server)
+        sock.sendall(f"GET /status?requestId=R{index} HTTP/1.1\r\nHost: x\r\nX-Slow-0: 1\r\n".encode())
+        slow.append(sock)
+    try:
+        for index in range(3):  # a drip of one more header line changes nothing
+            for sock in slow:
+                sock.sendall(f"X-Slow-{index + 1}: 1\r\n".encode())
+            answer = post(Remote(server), "/status", {"requestId": f"S{index}"}, timeout=10)
+            assert answer.status_code == 200, answer.text
+        slow[0].settimeout(15)
+        assert _closed_by_server(slow[0])  # --header-timeout 2: the slowloris sockets are closed
+        idle[0].settimeout(0.2)
+        assert not _closed_by_server(idle[0])  # an idle keep-alive socket stays until --idle-timeout
+    finally:
+        for sock in idle + slow:
+            sock.close()
+
+
+def test_a_flood_of_1_mb_headers_is_refused_with_431_and_stores_nothing(server):
+    junk = "j" * 1024 * 1024
+    answered = 0
+    for _ in range(20):
+        with _connect(server) as sock:
+            try:
+                sock.sendall(f"GET /status?requestId=J HTTP/1.1\r\nHost: x\r\nX-Junk: {junk}\r\n\r\n".encode())
+                status, body = _read_answer(sock)
+            except (ConnectionResetError, BrokenPipeError):
+                continue  # the server answered and closed while the rest of the megabyte was still on its way
+            assert status == 431 and body["error"] == "request-header-fields-too-large"
+            answered += 1
+    big = requests.get(server + "/status", headers={"X-Junk": "j" * 100_000}, timeout=10)
+    assert big.status_code == 431 and big.headers["Content-Type"].startswith("application/json")
+    assert "65536 bytes" in big.json()["message"]
+    assert requests.get(server + "/_mock/requests", timeout=10).json() == []  # refused before the app saw it
+    assert post(Remote(server), "/status", {"requestId": "after"}).status_code == 200
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_sent(tmp_path):
+    process, url = start_server(tmp_path, "--max-body", "1000")
+    try:
+        with _connect(url) as sock:  # announces 10 MB and sends none of it: the answer comes anyway
+            sock.sendall(b"POST /payment HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 10000000\r\n\r\n")
+            status, body = _read_answer(sock)
+        assert status == 413 and body == {"error": "payload-too-large",
+                                          "message": "the request body is larger than 1000 bytes"}
+    finally:
+        stop_server(process)
+
+
+def test_a_request_waitress_cannot_parse_is_answered_as_json(server):
+    with _connect(server) as sock:
+        sock.sendall(b"GARBAGE\r\n\r\n")
+        status, body = _read_answer(sock)
+    assert status == 400 and body == {"error": "bad-request", "message": "Start line is invalid"}
+
+
+def test_endless_delays_never_block_the_control_plane_and_clearing_releases_them(server):
+    fault = {"path": "*", "delayMs": 120_000, "count": None}
+    assert requests.post(server + "/_mock/faults", json=fault, timeout=10).status_code == 201
+    with ThreadPoolExecutor(max_workers=6) as pool:  # more delayed requests than the server's 2 API threads
+        delayed = [pool.submit(post, Remote(server), "/status", {"requestId": f"D{i}"}, timeout=60)
+                   for i in range(6)]
+        deadline = time.monotonic() + 20
+        while requests.get(server + "/_mock/health", timeout=10).json()["inFlight"] < 2:
+            assert time.monotonic() < deadline, "the delayed requests never arrived"
+            time.sleep(0.05)
+        assert requests.get(server + "/_mock/health", timeout=10).json()["status"] == "ok"
+        assert requests.delete(server + "/_mock/faults", timeout=10).json() == {"deleted": 1}
+        assert sorted(future.result(timeout=60).status_code for future in delayed) == [200] * 6
+
+
+def test_a_delay_over_max_delay_ms_is_refused_naming_the_field(tmp_path):
+    process, url = start_server(tmp_path, "--max-delay-ms", "5000")
+    try:
+        answer = requests.post(url + "/_mock/faults", json={"delayMs": 5001}, timeout=10)
+        assert answer.status_code == 400
+        assert answer.json()["details"] == [{"pointer": "/delayMs", "reason": "must be an integer from 0 to 5000 "
+                                                                             "(this server's --max-delay-ms)"}]
+    finally:
+        stop_server(process)
