@@ -111,8 +111,12 @@ def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY, control_token: s
     dashboard.install(app)
 
     if control_token:
+        app.config[dashboard.TOKEN_CONFIG] = control_token  # the dashboard asks a browser for it once
+
         @app.before_request
         def require_control_token() -> Response | None:
+            if request.blueprint == dashboard.BLUEPRINT:  # its pages guard themselves (a browser sends no header)
+                return None
             if is_control_path(request.path) and not token_matches(request.headers.get(TOKEN_HEADER), control_token):
                 return json_response({"error": "unauthorized", "message": (
                     f"the control plane needs the header {TOKEN_HEADER} with the token this server was started "

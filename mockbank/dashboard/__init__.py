@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from mockbank.dashboard.access import RootRedirect
+from mockbank.dashboard.access import TOKEN_CONFIG, RootRedirect
 from mockbank.dashboard.views import blueprint
+
+__all__ = ["BLUEPRINT", "TOKEN_CONFIG", "install"]
+
+#: The dashboard blueprint's name (its requests: ``request.blueprint == BLUEPRINT``).
+BLUEPRINT = blueprint.name
 
 
 def install(app: Flask) -> None:

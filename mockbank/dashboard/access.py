@@ -8,16 +8,16 @@ it as the header to the ``/_mock/*`` routes they call.
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from flask import current_app, request
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request
 
+from mockbank.control_auth import TOKEN_HEADER, token_matches
+
 #: Where the app keeps the control-plane token (None: the control plane is open).
 TOKEN_CONFIG = "MOCKBANK_CONTROL_TOKEN"
-TOKEN_HEADER = "X-Mockbank-Token"
 #: The session cookie holding the token a browser gave (no expiry: gone when the browser closes).
 TOKEN_COOKIE = "mockbank_token"
 UI_PATH = "/_mock/ui"
@@ -41,17 +41,13 @@ def expected_token() -> str | None:
     return current_app.config.get(TOKEN_CONFIG) or None
 
 
-def matches(given: str | None, expected: str) -> bool:
-    return given is not None and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
-
-
 def request_token_ok() -> bool:
     """True when no token is configured, or the request carries it (header or session cookie)."""
     expected = expected_token()
     if expected is None:
         return True
-    return matches(request.headers.get(TOKEN_HEADER), expected) or matches(request.cookies.get(TOKEN_COOKIE),
-                                                                            expected)
+    return token_matches(request.headers.get(TOKEN_HEADER), expected) or token_matches(
+        request.cookies.get(TOKEN_COOKIE), expected)
 
 
 def cookie_path() -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, g, make_response, redirect, render_template, request
 
 from mockbank import bankdays, clock, explanation, magic, render
+from mockbank.control_auth import token_matches
 from mockbank.dashboard import access, journal
 from mockbank.dashboard.charts import balance_chart
 from mockbank.diagnosis import MISTAKE_ORDER
@@ -53,7 +54,7 @@ def token() -> Response:
     expected = access.expected_token()
     if request.method == "GET" or expected is None:
         return redirect(access.safe_next(request.args.get("next")))
-    if not access.matches(request.form.get("token", ""), expected):
+    if not token_matches(request.form.get("token", ""), expected):
         return _token_form("that token does not match this server's control token", 401)
     response = redirect(access.safe_next(request.form.get("next")))
     response.set_cookie(access.TOKEN_COOKIE, expected, path=access.cookie_path(), httponly=True, samesite="Strict")
