@@ -1,0 +1,96 @@
+"""What the commands share: the usage error, credential options, JSON files, times and clock skews."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from mockbank import signing
+
+
+class UsageError(Exception):
+    """A command-line input that cannot be used; printed without a traceback."""
+
+
+
+
+
+def add_credential_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("credentials (a JSON file, flags, or both: flags win)")
+    group.add_argument("--credentials", metavar="FILE",
+                       help='JSON file {"serviceProvider", "apiKey", "account", "integrationCode"}')
+    group.add_argument("--service-provider", metavar="ERP", help="the ERP name (serviceProvider)")
+    group.add_argument("--api-key", metavar="GUID", help="the ERP's API key")
+    group.add_argument("--account", metavar="BBAN", help="the own account, 14 digits")
+    group.add_argument("--integration-code", metavar="CODE", help="the account's integration code")
+
+
+def credentials_from_args(args: argparse.Namespace) -> signing.Credentials:
+    data: dict[str, Any] = read_json(args.credentials, "--credentials") if args.credentials else {}
+    for flag, key in (("service_provider", "serviceProvider"), ("api_key", "apiKey"), ("account", "account"),
+                      ("integration_code", "integrationCode")):
+        if getattr(args, flag):
+            data[key] = getattr(args, flag)
+    missing = [key for key in ("serviceProvider", "apiKey", "account", "integrationCode") if not data.get(key)]
+    if missing:
+        raise UsageError("missing credentials: " + ", ".join(missing)
+                         + " (give --credentials FILE or the matching flags)")
+    try:
+        signing.parse_api_key(data["apiKey"])
+    except signing.InvalidApiKey as error:
+        raise UsageError(f"--api-key: {error}") from None
+    return signing.Credentials.from_json(data)
+
+
+def read_json(path: str, option: str) -> Any:
+    """Read a JSON file ('-' = standard input), keeping numbers exact as Decimal."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"{option}: cannot read {path}: {error.strerror}") from None
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{option}: {path} is not JSON: {error.msg} at line {error.lineno} "
+                         f"column {error.colno}") from None
+
+
+def parse_time(text: str | None, option: str) -> datetime:
+    """An ISO 8601 (or compact) instant from an option; now (UTC) when not given."""
+    if not text:
+        return datetime.now(timezone.utc).replace(microsecond=0)
+    try:
+        return signing.parse_auth_time(text, lenient=True)
+    except ValueError as error:
+        raise UsageError(f"{option}: {error}") from None
+
+
+def clock_skew(text: str) -> float | None:
+    """``--max-clock-skew``: seconds, or ``off`` (None)."""
+    if text.strip().lower() == "off":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise UsageError(f"--max-clock-skew: {text!r} is not a number of seconds or 'off'") from None
+
+
+def header_value(text: str) -> str:
+    """``--header``: the value, or ``@FILE`` to read it from a file."""
+    if not text.startswith("@"):
+        return text
+    try:
+        return Path(text[1:]).read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise UsageError(f"--header: cannot read {text[1:]}: {error.strerror}") from None
+
+
+def json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
