@@ -63,13 +63,17 @@ class Bank:
     # ------------------------------------------------------------------ life cycle
 
     def ensure_seeded(self) -> bool:
-        """Seed an empty database from the fixture; a database already in use is kept as it is."""
-        if self.store.get("seeded"):
-            if self.settings.clock_start is not None or self.settings.frozen_clock:
-                self.set_clock(self._initial_clock())
-            return False
-        self.reset()
-        return True
+        """Seed an empty database from the fixture; a database already in use is kept as it is.
+
+        Checked and seeded in one transaction: of processes starting together on one database, one seeds.
+        """
+        with self.store.transaction():
+            if self.store.get("seeded"):
+                if self.settings.clock_start is not None or self.settings.frozen_clock:
+                    self.set_clock(self._initial_clock())
+                return False
+            self.reset()
+            return True
 
     def reset(self) -> None:
         """Back to the fixture: ERPs, accounts and history; no payments, journal or faults; initial clock."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -54,9 +55,10 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
     parser.add_argument("--fixtures", metavar="FILE", help="fixture file (default: the built-in demo bank)")
-    parser.add_argument("--db", default="mockbank.db", metavar="PATH",
-                        help="SQLite file holding the bank's state (default mockbank.db; ':memory:' for a "
-                             "throwaway bank)")
+    parser.add_argument("--db", default=os.environ.get("MOCKBANK_DB", "mockbank.db"), metavar="PATH_OR_URL",
+                        help="where the bank's state lives: a SQLite file (default mockbank.db, or $MOCKBANK_DB), "
+                             "':memory:' for a throwaway bank, or postgresql://user:password@host:port/dbname "
+                             "for one bank shared by many processes (pip install 'mockbank[postgres]')")
     parser.add_argument("--reset", action="store_true", help="start from the fixtures even if --db holds a bank")
     parser.add_argument("--clock", metavar="ISO8601", help="start the bank clock at this instant (UTC if no zone)")
     parser.add_argument("--frozen-clock", action="store_true", help="stop the bank clock (move it via /_mock/clock)")
@@ -85,6 +87,7 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     from mockbank import fixtures, server
     from mockbank.settings import Settings
+    from mockbank.store import StoreError
 
     skew = _clock_skew(args.max_clock_skew)
     if args.clock:
@@ -101,7 +104,7 @@ def run_serve(args: argparse.Namespace) -> int:
                                   reset=args.reset)
     try:
         server.serve(options, settings)
-    except fixtures.FixtureError as error:
+    except (fixtures.FixtureError, StoreError) as error:
         raise UsageError(str(error)) from None
     except (OSError, ValueError) as error:
         raise UsageError(str(error)) from None

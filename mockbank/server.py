@@ -17,7 +17,7 @@ from mockbank import fixtures
 from mockbank.app import create_app
 from mockbank.bank import Bank
 from mockbank.settings import DEFAULT_MAX_BODY, Settings
-from mockbank.store import MEMORY, open_store
+from mockbank.store import MEMORY, open_store, redact_url
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def _print_banner(out: TextIO, url: str, bank: Bank, options: ServeOptions, seed
     fixture = bank.fixture
     state = "new database, seeded from" if seeded else "existing database kept; fixtures from"
     print(f"mockbank {url}", file=out)
-    print(f"  database   {options.db} ({state} {fixture.source})", file=out)
+    print(f"  database   {redact_url(options.db)} ({state} {fixture.source})", file=out)
     print(f"  clock      {bank.clock().describe()['now']}  progression {bank.progression()['default']}", file=out)
     keys = {erp.service_provider: erp.api_key for erp in fixture.erps}
     for erp in fixture.erps:

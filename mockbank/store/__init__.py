@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-from mockbank.store.base import ROOT, Store, StoreError
+from mockbank.store.base import ROOT, Store, StoreError, redact_url
 from mockbank.store.sql import SqlStore
 from mockbank.store.sqlite import MEMORY
 
-__all__ = ["MEMORY", "ROOT", "Store", "StoreError", "is_postgres_url", "open_store"]
+__all__ = ["MEMORY", "ROOT", "Store", "StoreError", "is_postgres_url", "open_store", "redact_url"]
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -25,19 +25,10 @@ def open_store(url: str = MEMORY) -> SqlStore:
         try:
             from mockbank.store.postgres import PostgresDatabase
         except ImportError as error:
-            raise StoreError(f"--db {_redacted(url)}: PostgreSQL support is not installed ({error.name} is "
+            raise StoreError(f"--db {redact_url(url)}: PostgreSQL support is not installed ({error.name} is "
                              "missing): pip install 'mockbank[postgres]'") from None
         return SqlStore(PostgresDatabase(url))
     from mockbank.store.sqlite import SqliteDatabase
 
     return SqlStore(SqliteDatabase(url))
 
-
-def _redacted(url: str) -> str:
-    """A database URL without its password, for messages and logs."""
-    scheme, _, rest = url.partition("://")
-    credentials, at, location = rest.rpartition("@")
-    if not at:
-        return url
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{location}"

@@ -7,6 +7,7 @@ store of another one on the same database. Writes made inside :meth:`Store.trans
 
 from __future__ import annotations
 
+import re
 from contextlib import AbstractContextManager
 from datetime import date
 from decimal import Decimal
@@ -20,6 +21,19 @@ ROOT = ""
 
 class StoreError(RuntimeError):
     """The database cannot be used (wrong schema version, unreachable server, ...); the message says what to do."""
+
+
+_PASSWORD_PARAMETER = re.compile(r"(?i)(\bpassword=)[^&\s]*")
+
+
+def redact_url(url: str) -> str:
+    """A database URL without its password (in the user part or a ``password=`` parameter), for messages."""
+    scheme, separator, rest = url.partition("://")
+    if separator:
+        credentials, at, location = rest.rpartition("@")
+        if at and ":" in credentials:
+            rest = f"{credentials.split(':', 1)[0]}:***@{location}"
+    return _PASSWORD_PARAMETER.sub(r"\1***", f"{scheme}{separator}{rest}")
 
 
 class Store(Protocol):
