@@ -1,7 +1,8 @@
 """``mockbank serve``: build the bank, print how to reach it, serve it with waitress.
 
 With ``--workers N`` (POSIX) the parent seeds the database, binds the listening socket and forks N
-processes that each serve it with their own store connection; SQLite keeps them consistent.
+processes that each serve it with their own store connection; the database (SQLite or PostgreSQL) keeps
+them consistent.
 """
 
 from __future__ import annotations
