@@ -208,7 +208,10 @@ def _counts(text: str) -> list[int]:
 
 
 def _postgres(value: str, stack: contextlib.ExitStack) -> str:
-    """The PostgreSQL URL to measure on: given, or a fresh database on a throwaway cluster (tests/postgres_cluster.py)."""
+    """The PostgreSQL URL to measure on: as given, or a new database on a throwaway cluster.
+
+    The cluster is tests/postgres_cluster.py's, stopped when ``stack`` closes.
+    """
     if value != "throwaway":
         return value
     sys.path.insert(0, str(ROOT / "tests"))

@@ -77,8 +77,8 @@ def test_a_schema_1_sqlite_database_is_migrated_with_its_rows_kept(tmp_path):
         assert store.get("seeded") is True and store.get("clock") == {"offset": 60.0}
         assert [(erp.service_provider, erp.progression) for erp in store.erps()] == [("OldErp", "manual")]
         assert [account.account for account in store.accounts()] == list(reversed(ACCOUNTS))
-        assert [(e.entry_id, str(e.amount)) for e in store.entries(ACCOUNTS[0], date(2026, 11, 1), date(2026, 11, 30))] \
-            == [("E1", "-25.00")]
+        november = store.entries(ACCOUNTS[0], date(2026, 11, 1), date(2026, 11, 30))
+        assert [(entry.entry_id, str(entry.amount)) for entry in november] == [("E1", "-25.00")]
         assert store.unfetched_entries("OldErp", ACCOUNTS[0], date(2026, 11, 30)) == []  # the newOnly cursor
         [payment] = store.payments(ACCOUNTS[0])
         assert (payment.payment_id, payment.trans_id, str(payment.amount)) == ("OLD_1", "254000007", "12.50")
