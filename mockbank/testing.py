@@ -30,7 +30,11 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class Emulator:
-    """An emulator with its own in-memory bank, served on 127.0.0.1 at a free port."""
+    """An emulator served on 127.0.0.1 at a free port, with its own bank.
+
+    ``db`` is where that bank lives: ``":memory:"`` (a throwaway SQLite file, the default), a SQLite path,
+    or a PostgreSQL URL (``pip install 'mockbank[postgres]'``).
+    """
 
     def __init__(self, fixture: str | None = None, *, db: str = ":memory:", progression: str = "poll",
                  max_clock_skew: float | None = DEFAULT_MAX_CLOCK_SKEW, clock: str | None = None, frozen_clock: bool = False,

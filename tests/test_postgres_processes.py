@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from postgres_cluster import PASSWORD
 from raw import post, transaction
 
 from mockbank.testing import Emulator
@@ -73,11 +74,16 @@ def start_together(db: str, folder: Path, count: int) -> list[Server]:
 
 
 @pytest.fixture(scope="module")
-def two_servers(postgres_cluster, tmp_path_factory):
-    servers = start_together(postgres_cluster.new_database(), tmp_path_factory.mktemp("serve"), 2)
-    yield [server.bank for server in servers]
-    for server in servers:
+def servers(postgres_cluster, tmp_path_factory):
+    started = start_together(postgres_cluster.new_database(), tmp_path_factory.mktemp("serve"), 2)
+    yield started
+    for server in started:
         server.stop()
+
+
+@pytest.fixture
+def two_servers(servers):
+    return [server.bank for server in servers]
 
 
 def pay(bank: Emulator, payment_id: str) -> requests.Response:
@@ -93,6 +99,12 @@ def spread(banks: list[Emulator], prefix: str, per_thread: int, send) -> list:
 
     with ThreadPoolExecutor(THREADS) as pool:
         return [result for results in pool.map(worker, range(THREADS)) for result in results]
+
+
+def test_the_banner_shows_the_database_without_its_password(servers):
+    for server in servers:
+        banner = server.log.read_text()
+        assert "database   postgresql://postgres:***@127.0.0.1:" in banner and PASSWORD not in banner
 
 
 def test_concurrent_payments_through_both_processes_are_kept_once_each(two_servers):
