@@ -1,9 +1,11 @@
 """The kit's side of the adapter protocol: start the adapter command, send requests, read replies.
 
 The adapter runs as a child process; requests go to its stdin as JSON lines, replies come back on
-stdout, one line each; stderr is collected for the report. A reply that does not come within the
-request's timeout plus a grace period, a line that is not JSON, or an adapter that exits, is an
-:class:`AdapterFailure`; the next request starts the adapter again.
+stdout, one line each; stderr is collected for the report. Each start begins with the ``hello``
+request, whose reply may take up to the start timeout (a slow build, a cold runtime) and says which
+operations the adapter offers. A reply that does not come within the request's timeout plus a grace
+period, a line on stdout that is not a reply, or an adapter that exits, is an :class:`AdapterFailure`;
+the adapter is stopped and the next request starts it again.
 """
 
 from __future__ import annotations
@@ -15,16 +17,62 @@ import shlex
 import subprocess
 import sys
 import threading
+import time
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from mockbank.adapters.protocol import OPERATIONS
 from mockbank.jsonnumbers import decimal_to_json
 
 GRACE_SECONDS = 5.0
+#: How long the first reply of a freshly started adapter may take (``--adapter-start-timeout``).
+DEFAULT_START_TIMEOUT = 60.0
+HELLO_ID = 0
 
 
 class AdapterFailure(Exception):
     """The adapter broke the protocol: it died, hung, or wrote something that is not a reply."""
+
+
+@dataclass(frozen=True)
+class Hello:
+    """What a started adapter said about itself in its reply to ``hello``."""
+
+    operations: tuple[str, ...]  # what it may be certified for (all of them when it does not know hello)
+    knows_hello: bool
+    seconds: float  # from starting the command to its first reply
+    name: str | None = None
+    version: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"operations": list(self.operations), "knowsHello": self.knows_hello,
+                "seconds": round(self.seconds, 3), "name": self.name, "version": self.version}
+
+
+def stdout_noise(line: str) -> str:
+    """The headline error for a line on the adapter's stdout that is not a reply."""
+    text = line.rstrip("\r\n")
+    quoted = repr(text[:200]) + (" (cut)" if len(text) > 200 else "")
+    return f"the adapter wrote {quoted} on stdout; write logs to stderr"
+
+
+def parse_hello(reply: dict[str, Any], seconds: float) -> Hello:
+    """The :class:`Hello` of a reply to ``hello``; any error reply means the adapter offers every operation."""
+    if not reply["ok"]:
+        return Hello(OPERATIONS, False, seconds)
+    result = reply["result"]
+    ops = result.get("ops") if isinstance(result, dict) else None
+    if not isinstance(ops, list) or not ops or not all(isinstance(op, str) for op in ops):
+        raise AdapterFailure(f"the reply to hello needs result.ops, a non-empty list of operations "
+                             f"({', '.join(OPERATIONS)}); it was {json.dumps(result, default=str)[:200]}")
+    unknown = [op for op in ops if op not in OPERATIONS]
+    if unknown:
+        raise AdapterFailure(f"the reply to hello names unknown operation(s) {', '.join(map(repr, unknown))}; "
+                             f"operations: {', '.join(OPERATIONS)}")
+    name, version = result.get("name"), result.get("version")
+    return Hello(tuple(op for op in OPERATIONS if op in ops), True, seconds,
+                 name if isinstance(name, str) else None, version if isinstance(version, str) else None)
 
 
 def split_command(command: str) -> list[str]:
@@ -33,11 +81,13 @@ def split_command(command: str) -> list[str]:
 
 
 class AdapterProcess:
-    """One adapter command, started on first use and restarted after it dies."""
+    """One adapter command, started by :meth:`start` (or the first request) and restarted after it dies."""
 
-    def __init__(self, command: str, cwd: str | None = None):
+    def __init__(self, command: str, cwd: str | None = None, start_timeout: float = DEFAULT_START_TIMEOUT):
         self.command = command
         self.cwd = cwd
+        self.start_timeout = start_timeout
+        self.hello: Hello | None = None  # the reply to hello of the latest start
         self._process: subprocess.Popen | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._stderr: list[str] = []
@@ -47,7 +97,23 @@ class AdapterProcess:
 
     # ------------------------------------------------------------------ life cycle
 
-    def _start(self) -> subprocess.Popen:
+    def start(self) -> Hello:
+        """Start the adapter (unless it runs) and greet it with ``hello``; its answer, or AdapterFailure."""
+        if self._process is not None and self._process.poll() is None and self.hello is not None:
+            return self.hello
+        self._stop()
+        started = time.monotonic()
+        self._process = self._spawn()
+        self.hello = None
+        reply = self._exchange({"id": HELLO_ID, "op": "hello"}, self.start_timeout, first=True)
+        try:
+            self.hello = parse_hello(reply, time.monotonic() - started)
+        except AdapterFailure:
+            self._stop()
+            raise
+        return self.hello
+
+    def _spawn(self) -> subprocess.Popen:
         argv = split_command(self.command)
         if argv and argv[0] in ("python", "python3"):  # the Python that runs mockbank, whatever PATH says
             argv[0] = sys.executable
@@ -72,6 +138,13 @@ class AdapterProcess:
         for line in process.stderr:
             with self._stderr_lock:
                 self._stderr.append(line)
+
+    def _stop(self) -> None:
+        """Kill the adapter; the next request starts it again."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
 
     def close(self) -> None:
         process, self._process = self._process, None
@@ -102,24 +175,38 @@ class AdapterProcess:
                 timeout_ms: int) -> dict[str, Any]:
         """Send one request and return the adapter's reply (checked to be a protocol reply)."""
         if self._process is None or self._process.poll() is not None:
-            self._process = self._start()
+            self.start()
         self._next_id += 1
         message = {"id": self._next_id, "op": op, "baseUrl": base_url, "credentials": credentials,
                    "params": params, "timeoutMs": timeout_ms}
+        return self._exchange(message, timeout_ms / 1000 + GRACE_SECONDS, client_timeout_ms=timeout_ms)
+
+    def _exchange(self, message: dict[str, Any], seconds: float, *, first: bool = False,
+                  client_timeout_ms: int | None = None) -> dict[str, Any]:
+        """Write one request line and read its reply line within ``seconds``."""
+        request_id = message["id"]
         try:
             self._process.stdin.write(json.dumps(message, ensure_ascii=False, default=decimal_to_json) + "\n")
             self._process.stdin.flush()
         except OSError:
             raise AdapterFailure(self._death("before it read the request")) from None
         try:
-            line = self._lines.get(timeout=timeout_ms / 1000 + GRACE_SECONDS)
+            line = self._lines.get(timeout=seconds)
         except queue.Empty:
-            self._process.kill()
-            raise AdapterFailure(f"no reply within {timeout_ms / 1000 + GRACE_SECONDS:g} s "
-                                 f"(the client's timeout was {timeout_ms} ms)") from None
+            self._stop()
+            if first:
+                raise AdapterFailure(f"the adapter did not answer its first request (hello) within {seconds:g} s "
+                                     "of starting (--adapter-start-timeout); build it before certify and "
+                                     "start the built program") from None
+            raise AdapterFailure(f"no reply within {seconds:g} s "
+                                 f"(the client's timeout was {client_timeout_ms} ms)") from None
         if line is None:
-            raise AdapterFailure(self._death("without replying"))
-        return self._checked(line, self._next_id)
+            raise AdapterFailure(self._death("before it answered hello" if first else "without replying"))
+        try:
+            return self._checked(line, request_id)
+        except AdapterFailure:
+            self._stop()  # what it writes next cannot be matched to a request any more
+            raise
 
     def _death(self, when: str) -> str:
         process = self._process
@@ -134,14 +221,17 @@ class AdapterProcess:
         try:
             reply = json.loads(line, parse_float=Decimal)
         except json.JSONDecodeError:
-            raise AdapterFailure(f"the adapter wrote a line that is not JSON: {line[:200]!r}") from None
-        if not isinstance(reply, dict) or reply.get("id") != request_id or not isinstance(reply.get("ok"), bool):
-            raise AdapterFailure(f"not a reply to request {request_id}: {line[:200]!r}")
+            raise AdapterFailure(stdout_noise(line)) from None
+        if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
+            raise AdapterFailure(stdout_noise(line))
+        if request_id == HELLO_ID and not reply["ok"]:
+            return reply  # an adapter that does not know hello may not echo its id
+        if reply.get("id") != request_id:
+            raise AdapterFailure(f"not a reply to request {request_id}: {line.strip()[:200]!r}")
         if reply["ok"] and "result" not in reply:
             raise AdapterFailure(f"reply {request_id} is ok but has no result")
         if not reply["ok"]:
             error = reply.get("error")
             if not isinstance(error, dict) or not isinstance(error.get("kind"), str):
-                raise AdapterFailure(f"reply {request_id} is not ok but has no error kind: {line[:200]!r}")
+                raise AdapterFailure(f"reply {request_id} is not ok but has no error kind: {line.strip()[:200]!r}")
         return reply
-

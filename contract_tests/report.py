@@ -1,6 +1,8 @@
 """The certification report: JUnit XML for CI, one self-contained HTML page for people, and JSON.
 
-:func:`write_reports` writes all three into a directory. Every failed or errored check comes with
+:func:`write_reports` writes all three into a directory. Each names what the certificate covers
+(every operation, or PARTIAL: only those the adapter offered, with the plans left out) and shows the
+adapter's start (its first reply) as its own line. Every failed or errored check comes with
 its evidence: the message, the shrunk example, the request the client sent (the last journal entry
 of the last exchange that reached the emulator), the signature diagnosis, what was expected against
 what the client reported, the adapter's stderr, and a ``curl`` line that replays the request.
@@ -22,10 +24,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from mockbank.contract_tests.plans import PLAN_NAMES
-from mockbank.contract_tests.runner import ERROR, FAILED, PASSED, CheckResult, Report
+from mockbank.contract_tests.plans import PLAN_NAMES, checks
+from mockbank.contract_tests.runner import ERROR, FAILED, PASSED, CheckResult, Report, StartResult
 
-__all__ = ["curl_line", "replay_command", "write_html", "write_junit", "write_reports"]
+__all__ = ["curl_line", "replay_command", "start_line", "write_html", "write_junit", "write_reports"]
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 #: Long texts (stderr, huge bodies) are cut to this many characters in the reports.
@@ -221,6 +223,21 @@ def _counts(results: list[CheckResult]) -> tuple[int, int, int]:
     return (len(results), sum(r.status == FAILED for r in results), sum(r.status == ERROR for r in results))
 
 
+def start_line(start: StartResult) -> str:
+    """The adapter's start in one line: how long its first reply took and what it offered, or why it failed."""
+    if start.hello is None:
+        return start.message
+    hello = start.hello
+    who = " ".join(part for part in (hello.name, hello.version) if part)
+    offers = (f"answered hello: offers {', '.join(hello.operations)}" if hello.knows_hello
+              else "does not know hello: certified for every operation")
+    return f"first reply after {_seconds(start.seconds)}" + (f" from {who}" if who else "") + f"; {offers}"
+
+
+def left_out_reason(missing: list[str]) -> str:
+    return f"left out: needs {', '.join(missing)}, which the adapter does not offer"
+
+
 # --------------------------------------------------------------------------- JUnit XML
 
 
@@ -249,15 +266,22 @@ def _properties(parent: ElementTree.Element, report: Report) -> None:
     properties = ElementTree.SubElement(parent, "properties")
     for name, value in (("seed", report.seed), ("adapter", report.adapter), ("url", report.url),
                         ("examples", report.examples), ("started", report.started),
-                        ("replay", replay_command(report))):
+                        ("replay", replay_command(report)), ("certificate", "partial" if report.partial else "full"),
+                        ("operations", ",".join(report.operations)), ("scope", report.scope())):
         ElementTree.SubElement(properties, "property", name=name, value=_clean(value))
 
 
 def write_junit(report: Report, path: str | Path) -> None:
-    """JUnit XML: a testsuite per plan, a testcase per check, ``<failure>``/``<error>`` with the evidence."""
+    """JUnit XML: the adapter's start, a testsuite per plan, a testcase per check, ``<failure>``/``<error>``
+    with the evidence; the checks of plans left out (a partial certificate) as ``<skipped>``."""
     total, failures, errors = _counts(report.results)
-    root = ElementTree.Element("testsuites", name="mockbank certify", tests=str(total), failures=str(failures),
-                               errors=str(errors), time=f"{report.seconds:.3f}")
+    left_out = checks(list(report.plans_left_out)) if report.plans_left_out else []
+    start_failed = report.start is not None and report.start.status != PASSED
+    name = "mockbank certify" + (f" (PARTIAL: covers only {', '.join(report.operations)})" if report.partial else "")
+    root = ElementTree.Element("testsuites", name=name, tests=str(total + len(left_out) + (report.start is not None)),
+                               failures=str(failures + start_failed), errors=str(errors), time=f"{report.seconds:.3f}")
+    if report.start is not None:
+        _junit_start(root, report, report.start)
     for plan, results in report.plans().items():
         tests, failed, errored = _counts(results)
         suite = ElementTree.SubElement(root, "testsuite", name=_clean(plan), tests=str(tests), failures=str(failed),
@@ -276,9 +300,36 @@ def write_junit(report: Report, path: str | Path) -> None:
             stderr = evidence(result).stderr
             if stderr:
                 ElementTree.SubElement(case, "system-err").text = _clean(stderr)
+    for plan, missing in report.plans_left_out.items():
+        plan_checks = [check for check in left_out if check.plan == plan]
+        suite = ElementTree.SubElement(root, "testsuite", name=_clean(plan), tests=str(len(plan_checks)),
+                                       failures="0", errors="0", skipped=str(len(plan_checks)), time="0.000",
+                                       timestamp=_clean(report.started[:19]))
+        _properties(suite, report)
+        for check in plan_checks:
+            case = ElementTree.SubElement(suite, "testcase", classname=f"mockbank.{plan}", name=check.name, time="0")
+            ElementTree.SubElement(case, "skipped", message=left_out_reason(missing))
     tree = ElementTree.ElementTree(root)
     ElementTree.indent(tree)
     tree.write(Path(path), encoding="utf-8", xml_declaration=True)
+
+
+def _junit_start(root: ElementTree.Element, report: Report, start: StartResult) -> None:
+    failed = start.status != PASSED
+    suite = ElementTree.SubElement(root, "testsuite", name="adapter", tests="1", failures=str(int(failed)),
+                                   errors="0", skipped="0", time=f"{start.seconds:.3f}",
+                                   timestamp=_clean(report.started[:19]))
+    _properties(suite, report)
+    case = ElementTree.SubElement(suite, "testcase", classname="mockbank.adapter", name="start",
+                                  time=f"{start.seconds:.3f}")
+    if failed:
+        problem = ElementTree.SubElement(case, "failure", message=_clean(start.message), type=FAILED)
+        problem.text = _clean(f"{start.message}\n\nadapter: {report.adapter}\n"
+                              "no check ran: the adapter did not start")
+    else:
+        ElementTree.SubElement(case, "system-out").text = _clean(start_line(start))
+    if start.stderr:
+        ElementTree.SubElement(case, "system-err").text = _clean(_cut(start.stderr, 20_000, keep="tail"))
 
 
 # --------------------------------------------------------------------------- HTML
@@ -296,6 +347,7 @@ pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px
       white-space: pre-wrap; word-break: break-all; overflow: auto; max-height: 32em; }
 header.verdict { border-radius: 10px; padding: 18px 24px; color: #fff; margin-bottom: 18px; }
 header.passed { background: var(--ok); }
+header.partial { background: var(--err); }
 header.failed { background: var(--bad); }
 header.verdict h1 { font-size: 44px; margin: 0; letter-spacing: 2px; }
 header.verdict p { margin: 4px 0 0; font-size: 17px; }
@@ -353,13 +405,19 @@ def _mark(status: str) -> str:
 
 def _html_header(report: Report) -> str:
     total, failures, errors = _counts(report.results)
-    verdict = "PASSED" if report.passed else "FAILED"
-    summary = f"{total - failures - errors} of {total} checks passed"
+    verdict = report.verdict
+    if report.start is not None and report.start.status != PASSED:
+        summary = "the adapter did not start: no check ran"
+    else:
+        summary = f"{total - failures - errors} of {total} checks passed"
     if failures:
         summary += f", {failures} failed"
     if errors:
         summary += f", {errors} could not run (kit errors)"
+    if report.partial:
+        summary += f"; a partial certificate: it covers only {', '.join(report.operations)}"
     rows = [("adapter", f"<code>{_e(report.adapter)}</code>"), ("emulator", f"<code>{_e(report.url)}</code>"),
+            ("certificate", ("<strong>partial</strong>: " if report.partial else "full: ") + _e(report.scope())),
             ("seed", f"<code>{_e(report.seed)}</code> &nbsp;·&nbsp; {_e(report.examples)} examples per property"),
             ("replay", f"<code>{_e(replay_command(report))}</code>"),
             ("started", _e(report.started)),
@@ -372,6 +430,13 @@ def _html_header(report: Report) -> str:
 
 def _html_checks(report: Report) -> str:
     rows = []
+    if report.start is not None:
+        start = report.start
+        name = "start" if start.status == PASSED else '<a href="#adapter-start">start</a>'
+        rows.append('<tr class="plan"><th colspan="4">adapter</th></tr>'
+                    f'<tr class="{_e(start.status)}"><td class="mark">{_mark(start.status)}</td>'
+                    f'<td class="name">{name}</td><td class="desc">{_e(start_line(start))}</td>'
+                    f'<td class="secs">{start.seconds:.2f} s</td></tr>')
     for plan, results in report.plans().items():
         good = sum(r.status == PASSED for r in results)
         rows.append(f'<tr class="plan"><th colspan="4">{_e(plan)}<span class="count">{good}/{len(results)} '
@@ -384,8 +449,20 @@ def _html_checks(report: Report) -> str:
                         f'{_mark(result.status)}</td><td class="name">{name}</td>'
                         f'<td class="desc">{_e(result.description)}</td>'
                         f'<td class="secs">{result.seconds:.2f} s</td></tr>')
+    for plan, missing in report.plans_left_out.items():
+        rows.append(f'<tr class="plan"><th colspan="4">{_e(plan)}<span class="count">not run: '
+                    f'{_e(left_out_reason(missing))}</span></th></tr>')
     return ('<h2>Plans and checks</h2><table class="checks"><thead><tr><th></th><th>check</th><th>what it checks'
             '</th><th class="secs">time</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
+
+
+def _html_start_problem(start: StartResult) -> str:
+    return ('<section class="problem failed" id="adapter-start"><h3><span class="mark">✗</span> adapter/start '
+            f'<span class="status">(failed, {start.seconds:.2f} s)</span></h3>'
+            '<div class="desc">the adapter answers its first request (hello) within --adapter-start-timeout</div>'
+            f'<div class="message">{_e(start.message)}</div>'
+            + ("<h4>The adapter's stderr</h4>" + _pre(_cut(start.stderr, 20_000, keep="tail")) if start.stderr else "")
+            + "</section>")
 
 
 def _html_request(report: Report, entry: dict[str, Any]) -> str:
@@ -488,14 +565,16 @@ def render_html(report: Report) -> str:
     """The HTML page as text."""
     problems = [result for result in report.results if result.status != PASSED]
     body = [_html_header(report), _html_checks(report)]
-    if problems:
+    if report.start is not None and report.start.status != PASSED:
+        body += ["<h2>What went wrong</h2>", _html_start_problem(report.start)]
+    elif problems:
         body.append(f"<h2>What went wrong ({len(problems)})</h2>")
         body += [_html_problem(report, result) for result in problems]
     elif not report.results:
         body.append("<p>No check ran.</p>")
     body.append(f"<footer>mockbank certify · report written for seed {_e(report.seed)} · "
                 "report.json holds every detail; junit.xml is for CI.</footer>")
-    verdict = "PASSED" if report.passed else "FAILED"
+    verdict = report.verdict
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>mockbank certify: {verdict}</title><style>{_CSS}</style></head>"

@@ -5,16 +5,17 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from hypothesis.errors import HypothesisException
 
+from mockbank.adapters.protocol import OPERATIONS
 from mockbank.contract_tests import plans as plan_registry
 from mockbank.contract_tests import strategies
-from mockbank.contract_tests.adapter import AdapterProcess
+from mockbank.contract_tests.adapter import DEFAULT_START_TIMEOUT, AdapterFailure, AdapterProcess, Hello
 from mockbank.contract_tests.session import CheckFailed, Session
 from mockbank.testing import Emulator
 
@@ -43,8 +44,27 @@ class CheckResult:
 
 
 @dataclass
+class StartResult:
+    """The adapter's start: its first reply (to ``hello``), or why there was none."""
+
+    status: str
+    seconds: float
+    message: str = ""
+    hello: Hello | None = None
+    stderr: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "seconds": round(self.seconds, 3), "message": self.message,
+                "hello": self.hello.to_json() if self.hello else None, "stderr": self.stderr}
+
+
+@dataclass
 class Report:
-    """Everything ``certify`` found: one result per check."""
+    """Everything ``certify`` found: the adapter's start, then one result per check.
+
+    ``operations`` are what the certificate covers (what the adapter offered in its reply to hello);
+    ``plans_left_out`` names the plans not run because they need other operations (plan -> missing ops).
+    """
 
     adapter: str
     url: str
@@ -54,10 +74,32 @@ class Report:
     seconds: float = 0.0
     results: list[CheckResult] = field(default_factory=list)
     adapter_starts: int = 0
+    start: StartResult | None = None
+    operations: tuple[str, ...] = OPERATIONS
+    plans_left_out: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
-        return bool(self.results) and all(result.status == PASSED for result in self.results)
+        started = self.start is None or self.start.status == PASSED
+        return started and bool(self.results) and all(result.status == PASSED for result in self.results)
+
+    @property
+    def partial(self) -> bool:
+        """The certificate covers only some operations: plans were left out."""
+        return bool(self.plans_left_out)
+
+    @property
+    def verdict(self) -> str:
+        """PASSED, PARTIAL (passed, but only for some operations) or FAILED."""
+        return "FAILED" if not self.passed else "PARTIAL" if self.partial else "PASSED"
+
+    def scope(self) -> str:
+        """One sentence on what the certificate covers."""
+        if not self.partial:
+            return f"covers every operation ({', '.join(self.operations)})"
+        missing = sorted({op for ops in self.plans_left_out.values() for op in ops}, key=OPERATIONS.index)
+        return (f"covers only {', '.join(self.operations)}; plans left out: {', '.join(self.plans_left_out)} "
+                f"(they need {', '.join(missing)}, which the adapter does not offer)")
 
     def plans(self) -> dict[str, list[CheckResult]]:
         grouped: dict[str, list[CheckResult]] = {}
@@ -68,7 +110,13 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         return {"adapter": self.adapter, "url": self.url, "seed": self.seed, "examples": self.examples,
                 "started": self.started, "seconds": round(self.seconds, 3), "passed": self.passed,
-                "adapterStarts": self.adapter_starts, "results": [result.to_json() for result in self.results]}
+                "adapterStarts": self.adapter_starts, "verdict": self.verdict,
+                "certificate": {"scope": "partial" if self.partial else "full", "operations": list(self.operations),
+                                "plansLeftOut": [{"plan": plan, "missingOperations": ops}
+                                                 for plan, ops in self.plans_left_out.items()],
+                                "summary": self.scope()},
+                "adapterStart": self.start.to_json() if self.start else None,
+                "results": [result.to_json() for result in self.results]}
 
 
 class CertifySession(Session):
@@ -82,33 +130,59 @@ class CertifySession(Session):
 
 @contextmanager
 def open_session(adapter: str, *, url: str | None = None, fixtures: str | None = None, examples: int = 25,
-                 seed: int | None = None, timeout_ms: int = 5000) -> Iterator[CertifySession]:
-    """An emulator (started here unless ``url``) and the adapter command, ready to run checks."""
+                 seed: int | None = None, timeout_ms: int = 5000,
+                 start_timeout: float = DEFAULT_START_TIMEOUT) -> Iterator[CertifySession]:
+    """An emulator (started here, or a fresh sandbox of the one at ``url``, which is left untouched) and the
+    adapter command, ready to run checks."""
     seed = random.randrange(2 ** 32) if seed is None else seed
-    emulator = Emulator.connect(url, fixtures) if url else Emulator(fixtures, clock=strategies.BANK_NOW,
-                                                                     frozen_clock=True)
-    with emulator, AdapterProcess(adapter) as process:
+    with ExitStack() as stack:
+        if url:
+            server = stack.enter_context(Emulator.connect(url, fixtures))
+            emulator = stack.enter_context(server.sandbox(fixtures, clock=strategies.BANK_NOW, frozenClock=True))
+        else:
+            emulator = stack.enter_context(Emulator(fixtures, clock=strategies.BANK_NOW, frozen_clock=True))
+        process = stack.enter_context(AdapterProcess(adapter, start_timeout=start_timeout))
         yield CertifySession(emulator, process, examples=examples, seed=seed, timeout_ms=timeout_ms)
 
 
 def certify(adapter: str, *, url: str | None = None, fixtures: str | None = None, examples: int = 25,
             seed: int | None = None, plans: list[str] | None = None, timeout_ms: int = 5000,
+            start_timeout: float = DEFAULT_START_TIMEOUT,
             progress: Callable[[int, int, CheckResult], None] | None = None) -> Report:
-    """Run the plans (all by default) against the adapter command; the emulator is started here unless ``url``."""
-    chosen = plan_registry.checks(plans)
+    """Start the adapter, then run the plans (all by default) that its operations allow.
+
+    The emulator is started here unless ``url``. An adapter that does not start (no reply to hello
+    within ``start_timeout`` seconds, or not a reply) fails the certification before any check.
+    """
+    plan_registry.checks(plans)  # unknown plan names fail before anything starts
     started = time.perf_counter()
-    with open_session(adapter, url=url, fixtures=fixtures, examples=examples, seed=seed,
-                      timeout_ms=timeout_ms) as session:
+    with open_session(adapter, url=url, fixtures=fixtures, examples=examples, seed=seed, timeout_ms=timeout_ms,
+                      start_timeout=start_timeout) as session:
         report = Report(adapter, session.emulator.url, session.seed, examples,
                         datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        for index, check in enumerate(chosen, 1):
-            result = run_check(session, check)
-            report.results.append(result)
-            if progress is not None:
-                progress(index, len(chosen), result)
+        report.start = start_adapter(session.adapter)
+        if report.start.hello is not None:
+            report.operations = session.operations = report.start.hello.operations
+            report.plans_left_out = plan_registry.left_out(plans, report.operations)
+            chosen = [check for check in plan_registry.checks(plans) if check.plan not in report.plans_left_out]
+            for index, check in enumerate(chosen, 1):
+                result = run_check(session, check)
+                report.results.append(result)
+                if progress is not None:
+                    progress(index, len(chosen), result)
         report.adapter_starts = session.adapter.starts
     report.seconds = time.perf_counter() - started
     return report
+
+
+def start_adapter(adapter: AdapterProcess) -> StartResult:
+    """Start the adapter and wait (up to its start timeout) for its reply to hello."""
+    started = time.perf_counter()
+    try:
+        hello = adapter.start()
+    except AdapterFailure as failure:
+        return StartResult(FAILED, time.perf_counter() - started, str(failure), None, adapter.take_stderr())
+    return StartResult(PASSED, hello.seconds, "", hello, adapter.take_stderr())
 
 
 def run_check(session: Session, check: plan_registry.Check) -> CheckResult:
@@ -126,6 +200,10 @@ def run_check(session: Session, check: plan_registry.Check) -> CheckResult:
         result.status, result.message = FAILED, f"{type(problem).__name__}: {problem}"
     except Exception as problem:  # the kit or the emulator failed: not the client's fault
         result.status, result.message = ERROR, f"the kit could not run this check: {type(problem).__name__}: {problem}"
+    broke = next((exchange for exchange in session.exchanges if exchange.failure), None)
+    if result.status != PASSED and broke is not None and broke.failure not in result.message:
+        # The adapter broke the protocol (garbage on stdout, died, hung): that is the headline.
+        result.status, result.message = FAILED, f"{broke.op}: {broke.failure} (then: {result.message})"
     result.seconds = round(time.perf_counter() - started, 3)
     if result.status != PASSED:
         result.example = _plain(session.example)

@@ -60,6 +60,7 @@ class Session:
     examples: int = 10
     seed: int = 0
     timeout_ms: int = DEFAULT_TIMEOUT_MS
+    operations: tuple[str, ...] | None = None  # what the adapter offers (None: not asked, all)
     exchanges: list[Exchange] = field(default_factory=list)
     example: Any = None  # the property example being run (the shrunk one when a property fails)
     _journal_seen: int = 0
@@ -93,9 +94,24 @@ class Session:
                 return
             time.sleep(0.05)
 
+    def book_payment(self, transaction: dict[str, Any]) -> None:
+        """Pay and book one transaction with the kit's own client (not the adapter's), for plans that read it.
+
+        Its requests are not part of any exchange: the next exchange's journal starts after them.
+        """
+        with self.emulator.client() as client:
+            client.pay([transaction])
+        self.emulator.progress(transaction["paymentId"], 8)
+        requests = self.emulator.journal(since=self._journal_seen)
+        if requests:
+            self._journal_seen = requests[-1]["id"]
+
     def call(self, op: str, params: dict[str, Any], *, account: int = 0,
              credentials: dict[str, str] | None = None, timeout_ms: int | None = None) -> Exchange:
         """Ask the adapter to run one operation; returns the exchange with what the emulator saw."""
+        if self.operations is not None and op not in self.operations:
+            raise RuntimeError(f"the check asked for {op!r}, which the adapter does not offer "
+                               f"(it offers {', '.join(self.operations)}): the plan's operations are wrong")
         timeout = timeout_ms or self.timeout_ms
         reply, failure = None, None
         try:

@@ -14,7 +14,8 @@ from werkzeug.exceptions import HTTPException
 from mockbank import render, schemas, signing, verification
 from mockbank.accounts import normalize_account
 from mockbank.faults import DROP_HEADER, reshape
-from mockbank.web import ApiError, json_body, json_response, query_dict, runtime, schema_error
+from mockbank.web import (ApiError, current_bank, current_faults, json_body, json_response, query_dict, runtime,
+                          schema_error)
 
 blueprint = Blueprint("api", __name__)
 
@@ -32,7 +33,7 @@ def before() -> Response | None:
     g.started = time.perf_counter()
     g.body = None
     g.verdict = None
-    g.faults = runtime().faults.list()
+    g.faults = current_faults().list()
     return _inject_fault("before")
 
 
@@ -44,20 +45,22 @@ def finished(error: BaseException | None) -> None:
 
 @blueprint.after_request
 def after(response: Response) -> Response:
+    if "started" not in g:  # refused before this blueprint saw it (an unknown sandbox): nothing to journal
+        return response
     g.response = response
     injected = _inject_fault("after") if any(f["when"] == "after" for f in g.faults) else None
     if injected is not None:
         response = injected
     if g.verdict is None:
         g.verdict = _verdict_for_the_journal()
-    runtime().record(request, response, g.body, g.verdict, g.started)
+    runtime().record(current_bank(), request, response, g.body, g.verdict, g.started)
     return response
 
 
 def _inject_fault(when: str) -> Response | None:
     if not g.faults:
         return None
-    fault = runtime().faults.take(request.method, request.path, _header_account(), when)
+    fault = current_faults().take(request.method, request.path, _header_account(), when)
     if fault is None:
         return None
     if fault.delay_ms:
@@ -137,14 +140,14 @@ def authenticate(query: dict[str, Any] | None = None, body: dict[str, Any] | Non
 
 def verify(auth: signing.AuthObject, query: dict[str, Any] | None, body: dict[str, Any] | None) -> verification.Verdict:
     """Verify against the host's real clock; a request signed with the bank clock's time passes too."""
-    settings = runtime().bank.settings
+    settings = current_bank().settings
     options = {"method": request.method, "path": request.path, "query": query, "body": body,
-               "credentials": runtime().bank, "max_clock_skew": settings.max_clock_skew,
+               "credentials": current_bank(), "max_clock_skew": settings.max_clock_skew,
                "require_request_id_match": settings.require_request_id_match,
                "lenient_time_formats": settings.lenient_time_formats}
     verdict = verification.verify(auth, clock_now=datetime.now(timezone.utc), **options)
     if verdict.cause == "clock-skew":
-        by_bank_clock = verification.verify(auth, clock_now=runtime().bank.now(), **options)
+        by_bank_clock = verification.verify(auth, clock_now=current_bank().now(), **options)
         if by_bank_clock.cause != "clock-skew":
             return by_bank_clock
     return verdict
@@ -165,7 +168,7 @@ def _params(schema_get: str, schema_post: str) -> dict[str, Any]:
     else:
         params = query_dict()
         problems = schemas.violations(schema_get, params)
-    if not problems and runtime().bank.settings.reject_unknown_fields:
+    if not problems and current_bank().settings.reject_unknown_fields:
         problems = schemas.unknown_fields(schema_post if request.method == "POST" else schema_get, params)
     if problems:
         raise schema_error(problems, "request body" if request.method == "POST" else "query")
@@ -193,12 +196,12 @@ def _flag(value: Any) -> bool:
 def send_payment() -> Response:
     body = json_body()
     g.body = body
-    request_level, per_transaction = schema_errors_by_transaction(body, runtime().bank.settings.reject_unknown_fields)
+    request_level, per_transaction = schema_errors_by_transaction(body, current_bank().settings.reject_unknown_fields)
     if request_level:
         raise ApiError(400, "bad-request", "the payment request does not match its schema: " + "; ".join(
             f"{d['pointer'] or '/'} {d['reason']}" for d in request_level[:5]), request_level)
     auth = authenticate(body=body)
-    answers = runtime().bank.pay(account_of(auth), body["requestId"], body["transactions"], body.get("options"),
+    answers = current_bank().pay(account_of(auth), body["requestId"], body["transactions"], body.get("options"),
                                  per_transaction)
     return json_response(render.payment_answers(answers))
 
@@ -207,14 +210,14 @@ def send_payment() -> Response:
 def payment_by_trans_id(trans_id: str) -> Response:
     params = _params("payment-query", "payment-query")
     auth = authenticate(query=params)
-    return json_response(render.payment_answers(runtime().bank.payment(account_of(auth), params["requestId"], trans_id)))
+    return json_response(render.payment_answers(current_bank().payment(account_of(auth), params["requestId"], trans_id)))
 
 
 @blueprint.route("/status", methods=["GET", "POST"])
 def payment_status() -> Response:
     params = _params("status-query", "status-request")
     auth = _authenticate_params(params)
-    answers = runtime().bank.status(account_of(auth), params["requestId"], _payment_ids(params))
+    answers = current_bank().status(account_of(auth), params["requestId"], _payment_ids(params))
     return json_response(render.payment_answers(answers))
 
 
@@ -222,7 +225,7 @@ def payment_status() -> Response:
 def statement() -> Response:
     params = _params("statement-query", "statement-request")
     auth = _authenticate_params(params)
-    report = runtime().bank.statement(auth.service_provider, account_of(auth), params["requestId"], params.get("type"),
+    report = current_bank().statement(auth.service_provider, account_of(auth), params["requestId"], params.get("type"),
                                       params.get("from"), params.get("to"), _flag(params.get("newOnly", False)))
     return json_response(render.statement(report))
 
@@ -232,7 +235,7 @@ def balance() -> Response:
     params = _params("balance-query", "balance-request")
     auth = _authenticate_params(params)
     kind = params.get("type")
-    report = runtime().bank.balance(account_of(auth), params["requestId"], int(kind) if kind is not None else None,
+    report = current_bank().balance(account_of(auth), params["requestId"], int(kind) if kind is not None else None,
                                     params.get("from"), params.get("to"))
     return json_response(render.balance_report(report))
 
@@ -241,7 +244,7 @@ def balance() -> Response:
 def cancel() -> Response:
     params = _params("cancel-request", "cancel-request")
     auth = authenticate(body=params)
-    answers = runtime().bank.cancel(account_of(auth), params["requestId"], _payment_ids(params) or [])
+    answers = current_bank().cancel(account_of(auth), params["requestId"], _payment_ids(params) or [])
     return json_response(render.payment_answers(answers))
 
 

@@ -8,27 +8,28 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Request, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from mockbank import api, control
 from mockbank.bank import Bank
 from mockbank.errors import BankError, Conflict, NotFound
 from mockbank.settings import DEFAULT_MAX_BODY
-from mockbank.faults import DROP_HEADER, DropConnectionMiddleware, FaultPlan
-from mockbank.web import (ApiError, DecimalJSONProvider, json_response, loads_request_json, query_dict,
-                          register_error_handlers)
+from mockbank.faults import DROP_HEADER, DropConnectionMiddleware
+from mockbank.sandboxes import SandboxManager
+from mockbank.web import (SANDBOX_KEY, ApiError, DecimalJSONProvider, SandboxMiddleware, json_response,
+                          loads_request_json, query_dict, register_error_handlers)
 
 #: The HTTP status of each kind of refusal; any other BankError is a bad request.
 STATUS_OF_ERROR = {NotFound: 404, Conflict: 409}
 
 
 class Runtime:
-    """What the handlers of one app share: the bank, its fault plan, and the journal writer."""
+    """What the handlers of one app share: the root bank, the sandboxes, and the journal writer."""
 
     def __init__(self, bank: Bank):
         self.bank = bank
-        self.faults = FaultPlan(bank.store)
+        self.sandboxes = SandboxManager(bank.store, bank.fixture.document, bank.settings)
         self._in_flight = 0
         self._in_flight_lock = threading.Lock()
 
@@ -45,13 +46,17 @@ class Runtime:
         """API requests this process is answering right now (a delayed one included)."""
         return self._in_flight
 
-    def record(self, request: Request, response: Response, body: Any, verdict: dict[str, Any] | None,
+    def bank_for(self, sandbox_id: str | None) -> Bank:
+        """The root bank, or a sandbox's (NotFound naming it when there is no such sandbox)."""
+        return self.bank if sandbox_id is None else self.sandboxes.bank(sandbox_id)
+
+    def record(self, bank: Bank, request: Request, response: Response, body: Any, verdict: dict[str, Any] | None,
                started: float) -> None:
-        """Write one API request with its answer and signature verdict to the journal."""
+        """Write one API request with its answer and signature verdict to ``bank``'s journal."""
         dropped = DROP_HEADER in response.headers
-        self.bank.store.journal_append({
+        bank.store.journal_append({
             "time": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
-            "bankTime": self.bank.now().isoformat().replace("+00:00", "Z"),
+            "bankTime": bank.now().isoformat().replace("+00:00", "Z"),
             "method": request.method, "path": request.path,
             "query": query_dict(request),
             "headers": dict(request.headers), "body": body if body is not None else _raw_body(request),
@@ -59,7 +64,7 @@ class Runtime:
             "response": None if dropped else _parsed(response),
             "verdict": verdict,
             "durationMs": round((time.perf_counter() - started) * 1000, 3),
-        })
+        }, keep=bank.settings.journal_max)
 
 
 def _raw_body(request: Request) -> Any:
@@ -95,11 +100,16 @@ def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY) -> Flask:
     app.register_blueprint(control.blueprint)
     register_error_handlers(app)
 
+    @app.before_request
+    def choose_bank() -> None:
+        """The bank of this request: a sandbox's when its URL is below /sandboxes/<id>, else the root bank."""
+        g.bank = runtime.bank_for(request.environ.get(SANDBOX_KEY))
+
     @app.after_request
     def journal_unrouted(response: Response) -> Response:
         """Requests no route takes (404, 405) are journaled too, so a client calling a wrong path shows."""
-        if request.blueprint is None and not request.path.startswith("/_mock"):
-            runtime.record(request, response, None, None, time.perf_counter())
+        if request.blueprint is None and not request.path.startswith("/_mock") and "bank" in g:
+            runtime.record(g.bank, request, response, None, None, time.perf_counter())
         return response
 
     @app.errorhandler(BankError)
@@ -107,5 +117,5 @@ def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY) -> Flask:
         status = STATUS_OF_ERROR.get(type(error), 400)
         return json_response(ApiError(status, error.code, error.message, error.details).body(), status)
 
-    app.wsgi_app = DropConnectionMiddleware(app.wsgi_app)
+    app.wsgi_app = SandboxMiddleware(DropConnectionMiddleware(app.wsgi_app))
     return app

@@ -14,7 +14,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from mockbank import __version__, signing, verification
-from mockbank.settings import DEFAULT_MAX_BODY, DEFAULT_MAX_CLOCK_SKEW, DEFAULT_STEP_SECONDS
+from mockbank.settings import (DEFAULT_JOURNAL_MAX, DEFAULT_MAX_BODY, DEFAULT_MAX_CLOCK_SKEW, DEFAULT_SANDBOX_TTL,
+                               DEFAULT_STEP_SECONDS)
 
 
 class UsageError(Exception):
@@ -55,10 +56,10 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
     parser.add_argument("--fixtures", metavar="FILE", help="fixture file (default: the built-in demo bank)")
-    parser.add_argument("--db", default=os.environ.get("MOCKBANK_DB", "mockbank.db"), metavar="PATH_OR_URL",
+    parser.add_argument("--db", default=os.environ.get("MOCKBANK_DB", "mockbank.db"), metavar="PATH|URL",
                         help="where the bank's state lives: a SQLite file (default mockbank.db, or $MOCKBANK_DB), "
                              "':memory:' for a throwaway bank, or postgresql://user:password@host:port/dbname "
-                             "for one bank shared by many processes (pip install 'mockbank[postgres]')")
+                             "(pip install 'mockbank[postgres]') for several servers sharing one bank")
     parser.add_argument("--reset", action="store_true", help="start from the fixtures even if --db holds a bank")
     parser.add_argument("--clock", metavar="ISO8601", help="start the bank clock at this instant (UTC if no zone)")
     parser.add_argument("--frozen-clock", action="store_true", help="stop the bank clock (move it via /_mock/clock)")
@@ -74,6 +75,10 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
                         help="bank-clock seconds per status step in time mode (default 5)")
     parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
                         help="largest request body accepted (default 1 MiB; larger answers 413)")
+    parser.add_argument("--journal-max", type=int, default=DEFAULT_JOURNAL_MAX, metavar="N",
+                        help="journal entries kept per sandbox; older ones are dropped (default %(default)s)")
+    parser.add_argument("--sandbox-ttl", type=int, default=DEFAULT_SANDBOX_TTL, metavar="SECONDS",
+                        help="an unused sandbox is deleted after this many seconds (default %(default)s, a day)")
     parser.add_argument("--lenient-time", action="store_true",
                         help="also accept the compact auth time formats yyyyMMddHHmmss and yyyyMMddTHHmmss")
     parser.add_argument("--reject-unknown-fields", action="store_true",
@@ -94,19 +99,21 @@ def run_serve(args: argparse.Namespace) -> int:
         _parse_time(args.clock, "--clock")
     if args.workers < 1 or args.threads < 1:
         raise UsageError("--workers and --threads must be at least 1")
+    if args.journal_max < 1 or args.sandbox_ttl < 1:
+        raise UsageError("--journal-max and --sandbox-ttl must be at least 1")
     settings = Settings(progression=args.progression, step_seconds=args.step_seconds, max_clock_skew=skew,
                         require_request_id_match=not args.lenient_request_id,
                         lenient_time_formats=args.lenient_time, reject_unknown_fields=args.reject_unknown_fields,
-                        clock_start=args.clock,
-                        frozen_clock=args.frozen_clock)
+                        clock_start=args.clock, frozen_clock=args.frozen_clock, journal_max=args.journal_max,
+                        sandbox_ttl=args.sandbox_ttl)
     options = server.ServeOptions(host=args.host, port=args.port, fixtures=args.fixtures, db=args.db,
                                   workers=args.workers, threads=args.threads, max_body=args.max_body,
                                   reset=args.reset)
     try:
         server.serve(options, settings)
-    except (fixtures.FixtureError, StoreError) as error:
+    except fixtures.FixtureError as error:
         raise UsageError(str(error)) from None
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, StoreError) as error:
         raise UsageError(str(error)) from None
     return 0
 
@@ -264,6 +271,10 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--now", metavar="ISO8601", help="the bank clock, to check the clock skew")
     parser.add_argument("--max-clock-skew", default=f"{DEFAULT_MAX_CLOCK_SKEW:g}", metavar="SECONDS",
                         help="allowed distance of 'time' from --now, or 'off' (default %(default)s)")
+    parser.add_argument("--journal-max", type=int, default=DEFAULT_JOURNAL_MAX, metavar="N",
+                        help="journal entries kept per sandbox; older ones are dropped (default %(default)s)")
+    parser.add_argument("--sandbox-ttl", type=int, default=DEFAULT_SANDBOX_TTL, metavar="SECONDS",
+                        help="an unused sandbox is deleted after this many seconds (default %(default)s, a day)")
     parser.add_argument("--lenient-time", action="store_true",
                         help="also accept the compact time formats yyyyMMddHHmmss and yyyyMMddTHHmmss")
     parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
@@ -372,6 +383,9 @@ def _add_certify(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--plans", metavar="PLAN,...", help="only these plans (default: all)")
     parser.add_argument("--timeout-ms", type=int, default=5000, metavar="MS",
                         help="the HTTP timeout the adapter is asked to use (default 5000)")
+    parser.add_argument("--adapter-start-timeout", type=float, default=60.0, metavar="SECONDS",
+                        help="how long the adapter may take to answer its first request, e.g. while "
+                             "'dotnet run' builds (default 60)")
     parser.add_argument("--report", default="mockbank-report", metavar="DIR",
                         help="where to write junit.xml, report.html and report.json (default mockbank-report)")
     parser.set_defaults(handler=run_certify)
@@ -379,7 +393,7 @@ def _add_certify(commands: argparse._SubParsersAction) -> None:
 
 def run_certify(args: argparse.Namespace) -> int:
     from mockbank.contract_tests import plans as plan_registry
-    from mockbank.contract_tests.report import write_reports
+    from mockbank.contract_tests.report import start_line, write_reports
     from mockbank.contract_tests.runner import PASSED, certify
 
     chosen = [name.strip() for name in args.plans.split(",") if name.strip()] if args.plans else None
@@ -389,18 +403,30 @@ def run_certify(args: argparse.Namespace) -> int:
         raise UsageError(f"--plans: {error}") from None
     if args.examples < 1 or args.timeout_ms < 100:
         raise UsageError("--examples must be at least 1 and --timeout-ms at least 100")
+    if not args.adapter_start_timeout > 0:
+        raise UsageError("--adapter-start-timeout must be a positive number of seconds")
     report = certify(args.adapter, url=args.url, fixtures=args.fixtures, examples=args.examples, seed=args.seed,
-                     plans=chosen, timeout_ms=args.timeout_ms, progress=_progress_bar(sys.stderr))
+                     plans=chosen, timeout_ms=args.timeout_ms, start_timeout=args.adapter_start_timeout,
+                     progress=_progress_bar(sys.stderr))
     paths = write_reports(report, args.report)
     failed = [result for result in report.results if result.status != PASSED]
+    started = report.start.status == PASSED
+    print(f"{'ok  ' if started else 'FAIL'} {'adapter':<11} {start_line(report.start)}")
     for plan, results in report.plans().items():
         good = sum(result.status == PASSED for result in results)
         print(f"{'ok  ' if good == len(results) else 'FAIL'} {plan:<11} {good}/{len(results)} checks passed")
+    for plan, missing in report.plans_left_out.items():
+        print(f"---- {plan:<11} left out: needs {', '.join(missing)}, which the adapter does not offer")
     for result in failed:
         print(f"  {result.status.upper()} {result.id}: {result.message}")
-    verdict = "PASSED" if report.passed else "FAILED"
-    print(f"certification {verdict}: {len(report.results) - len(failed)}/{len(report.results)} checks in "
-          f"{report.seconds:.1f} s, seed {report.seed}")
+    checked = f"{len(report.results) - len(failed)}/{len(report.results)} checks in {report.seconds:.1f} s, " \
+              f"seed {report.seed}"
+    if not started:
+        print(f"certification FAILED: the adapter did not start ({report.seconds:.1f} s)")
+    elif report.partial and report.passed:
+        print(f"certification PARTIAL (not a full certificate): {checked}; {report.scope()}")
+    else:
+        print(f"certification {report.verdict}: {checked}; {report.scope()}")
     if failed:
         print(f'replay: mockbank certify --adapter "{args.adapter}" --seed {report.seed} --examples {args.examples}'
               + (f" --plans {','.join(chosen)}" if chosen else ""))

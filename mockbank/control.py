@@ -11,7 +11,8 @@ from flask import Blueprint, Response, request
 
 from mockbank import __version__, magic, render, signing
 from mockbank.faults import FaultError
-from mockbank.web import ApiError, json_body, json_response, runtime
+from mockbank.store.base import SandboxRecord
+from mockbank.web import SANDBOX_KEY, ApiError, current_bank, current_faults, json_body, json_response, runtime
 
 blueprint = Blueprint("control", __name__, url_prefix="/_mock")
 
@@ -42,18 +43,20 @@ def _int_arg(name: str, default: int | None) -> int | None:
 
 @blueprint.get("/health")
 def health() -> Response:
-    return json_response({"status": "ok", "version": __version__, "inFlight": runtime().in_flight})
+    return json_response({"status": "ok", "version": __version__, "inFlight": runtime().in_flight,
+                          "sandbox": request.environ.get(SANDBOX_KEY),
+                          "journalDropped": current_bank().store.journal_dropped()})
 
 
 @blueprint.post("/reset")
 def reset() -> Response:
-    runtime().bank.reset()
-    return json_response({"status": "reset", "clock": runtime().bank.clock().describe()})
+    current_bank().reset()
+    return json_response({"status": "reset", "clock": current_bank().clock().describe()})
 
 
 @blueprint.get("/clock")
 def get_clock() -> Response:
-    return json_response(runtime().bank.clock().describe())
+    return json_response(current_bank().clock().describe())
 
 
 @blueprint.post("/clock")
@@ -63,7 +66,7 @@ def set_clock() -> Response:
     if unknown or not body:
         raise ApiError(400, "bad-request", 'send {"now": ISO8601}, {"advance": SECONDS} and/or {"frozen": true|false}',
                        [{"pointer": f"/{name}", "reason": "is not a clock field"} for name in unknown])
-    state = runtime().bank.clock()
+    state = current_bank().clock()
     if "frozen" in body:
         if not isinstance(body["frozen"], bool):
             raise ApiError(400, "bad-request", "frozen must be true or false", [{"pointer": "/frozen",
@@ -90,24 +93,24 @@ def set_clock() -> Response:
         raise ApiError(400, "bad-request", "the bank clock must stay from 1900-01-01 to before 9000-01-01 (UTC)",
                        [{"pointer": "/advance" if "advance" in body else "/now",
                          "reason": "moves the bank clock outside 1900-01-01 to 9000-01-01"}])
-    runtime().bank.set_clock(state)
+    current_bank().set_clock(state)
     return json_response(state.describe())
 
 
 @blueprint.get("/requests")
 def journal() -> Response:
-    return json_response(runtime().bank.store.journal(since=_int_arg("since", 0), limit=_int_arg("limit", None)))
+    return json_response(current_bank().store.journal(since=_int_arg("since", 0), limit=_int_arg("limit", None)))
 
 
 @blueprint.delete("/requests")
 def clear_journal() -> Response:
-    return json_response({"deleted": runtime().bank.store.journal_clear()})
+    return json_response({"deleted": current_bank().store.journal_clear()})
 
 
 @blueprint.post("/faults")
 def add_fault() -> Response:
     try:
-        fault = runtime().faults.add(json_body())
+        fault = current_faults().add(json_body())
     except FaultError as error:
         raise ApiError(400, "bad-request", f"fault {error.pointer or '/'} {error.reason}",
                        [{"pointer": error.pointer, "reason": error.reason}]) from None
@@ -116,12 +119,12 @@ def add_fault() -> Response:
 
 @blueprint.get("/faults")
 def list_faults() -> Response:
-    return json_response(runtime().faults.list())
+    return json_response(current_faults().list())
 
 
 @blueprint.delete("/faults")
 def clear_faults() -> Response:
-    return json_response({"deleted": runtime().faults.clear()})
+    return json_response({"deleted": current_faults().clear()})
 
 
 @blueprint.get("/magic")
@@ -141,7 +144,7 @@ def progress() -> Response:
                                or status not in magic.STATUS_NAMES or status == magic.NOT_FOUND):
         raise ApiError(400, "bad-request", "status needs a paymentId and must be a payment status other than 64",
                        [{"pointer": "/status", "reason": "is not a status a payment can be moved to"}])
-    bank = runtime().bank
+    bank = current_bank()
     moved = bank.progress(payment_id, status, account)
     return json_response({"payments": [render.payment_description(payment, bank.mode(payment.account))
                                        for payment in moved]})
@@ -149,14 +152,14 @@ def progress() -> Response:
 
 @blueprint.get("/payments")
 def payments() -> Response:
-    bank = runtime().bank
+    bank = current_bank()
     return json_response([render.payment_description(payment, bank.mode(payment.account))
                           for payment in bank.payments(request.args.get("account"))])
 
 
 @blueprint.get("/progression")
 def get_progression() -> Response:
-    return json_response(runtime().bank.progression())
+    return json_response(current_bank().progression())
 
 
 @blueprint.post("/progression")
@@ -174,4 +177,44 @@ def set_progression() -> Response:
     if step is not None and (seconds is None or not math.isfinite(seconds) or seconds <= 0):
         raise ApiError(400, "bad-request", "stepSeconds must be a positive number",
                        [{"pointer": "/stepSeconds", "reason": "is not a positive number"}])
-    return json_response(runtime().bank.set_progression(body.get("mode"), body.get("account"), seconds))
+    return json_response(current_bank().set_progression(body.get("mode"), body.get("account"), seconds))
+
+
+# --------------------------------------------------------------------------- sandboxes
+
+
+def _at_the_root() -> None:
+    if request.environ.get(SANDBOX_KEY) is not None:
+        raise ApiError(404, "not-found", "sandboxes are made and listed at the server's root "
+                                         f"({request.host_url}_mock/sandboxes), not inside a sandbox")
+
+
+def _sandbox_json(record: SandboxRecord) -> dict[str, Any]:
+    return {"id": record.id, "baseUrl": f"{request.root_url.rstrip('/')}/sandboxes/{record.id}",
+            "createdAt": _utc_text(record.created_at), "lastUsedAt": _utc_text(record.last_used_at),
+            "expiresAt": _utc_text(record.expires_at)}
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@blueprint.post("/sandboxes")
+def create_sandbox() -> Response:
+    _at_the_root()
+    record, bank = runtime().sandboxes.create(_body())
+    credentials = [creds.to_json() for creds in bank.fixture.credentials()]
+    return json_response({**_sandbox_json(record), "credentials": credentials}, 201)
+
+
+@blueprint.get("/sandboxes")
+def list_sandboxes() -> Response:
+    _at_the_root()
+    return json_response({"sandboxes": [_sandbox_json(record) for record in runtime().sandboxes.all()]})
+
+
+@blueprint.delete("/sandboxes/<sandbox_id>")
+def delete_sandbox(sandbox_id: str) -> Response:
+    _at_the_root()
+    runtime().sandboxes.remove(sandbox_id)
+    return Response(status=204)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
@@ -34,6 +34,7 @@ class Fixture:
     erps: tuple[Erp, ...]
     accounts: tuple[Account, ...]
     source: str
+    document: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # as read, validated
 
     def credentials(self) -> list[signing.Credentials]:
         """Every account's signing credentials (what ``serve`` prints and the README lists)."""
@@ -81,4 +82,4 @@ def from_document(document: Any, source: str = "fixture") -> Fixture:
     duplicate = next((n for n in numbers if numbers.count(n) > 1), None)
     if duplicate:
         raise FixtureError(f"{source}: account {duplicate} is listed twice")
-    return Fixture(erps, tuple(accounts), source)
+    return Fixture(erps, tuple(accounts), source, document)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Callable, Iterator, Sequence
 
+from mockbank import history_tables as tables
 from mockbank import money
 from mockbank.bankdays import bank_days, next_bank_day, previous_bank_day
 
@@ -64,103 +65,6 @@ class HistoryEntry:
 
 
 # --------------------------------------------------------------------------------------------------
-# Tables. Amounts are DKK; they are converted to the account's currency at the bank's rates (mockbank.money).
-# --------------------------------------------------------------------------------------------------
-
-
-#: The overdraft every account may use at least, in DKK (see balance_floor).
-_MIN_OVERDRAFT_DKK = Decimal("10000")
-
-#: ISO 20022 subFamily of a plain credit transfer by currency (others: cross-border, XBCT).
-_TRANSFER_CODES = {"DKK": "DMCT", "EUR": "ESCT"}
-
-#: ISO 20022 bank transaction codes by (kind, direction); "DMCT" becomes the currency's code.
-_TRANSACTION_CODES: dict[tuple[str, str], tuple[str, str, str]] = {
-    ("Transfer", "out"): ("PMNT", "ICDT", "DMCT"),
-    ("Transfer", "in"): ("PMNT", "RCDT", "DMCT"),
-    ("FIK", "in"): ("PMNT", "RCDT", "DMCT"),
-    ("Card", "out"): ("PMNT", "CCRD", "POSD"),
-    ("DirectDebit", "out"): ("PMNT", "RDDT", "PMDD"),
-    ("Salary", "out"): ("PMNT", "ICDT", "SALA"),
-    ("Fee", "out"): ("ACMT", "MDOP", "CHRG"),
-    ("Interest", "in"): ("ACMT", "MDOP", "INTR"),
-    ("Interest", "out"): ("ACMT", "MDOP", "INTR"),
-}
-
-#: Kinds whose outgoing amount may be reduced to stay above the floor (the rest are dropped).
-_SHRINKABLE = frozenset({"Transfer", "Salary"})
-
-_MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
-           "oktober", "november", "december")
-
-#: Danish registration numbers used for invented counterparty accounts.
-_REG_NUMBERS = ("0400", "1551", "2191", "3409", "4180", "5301", "6520", "7044", "7858", "9570")
-
-#: Shapes of foreign IBANs: country -> (possible alphabetic bank codes, digits after them).
-_IBAN_SHAPES: dict[str, tuple[tuple[str, ...], int]] = {
-    "DE": ((), 18),
-    "NL": (("ABNA", "INGB", "RABO"), 10),
-    "SE": ((), 20),
-    "FI": ((), 14),
-    "NO": ((), 11),
-    "PL": ((), 24),
-}
-
-_DK_CUSTOMERS = (
-    "Jensen ApS", "Møller & Søn A/S", "Bageriet Æblehaven", "Østergaard VVS ApS",
-    "Hansen Rengøring I/S", "Købmand Sørensen", "Nørrebro Cykler ApS", "Aarhus Blomsterhandel",
-    "Læsø Fisk A/S", "Frederiksberg Tømrerfirma", "Vestjysk Maskinstation", "Café Åkanden",
-    "Skovgaard Arkitekter", "Brødrene Krøyer ApS", "Fjordens Bådeværft", "Ålholm Auto ApS",
-)
-_DK_SUPPLIERS = (
-    "Nordjysk Grossist A/S", "Fyns Emballage ApS", "Sjællands Kaffe & Te",
-    "Dansk Kontorforsyning", "Tømmerhandel Øst ApS", "Kjærgaard Revision",
-    "Fragtmanden Sønderjylland", "Aalborg Værktøj ApS", "IT-Huset Brænderup",
-    "Rengøringscentralen Køge",
-)
-_DK_LANDLORDS = (
-    "Ejendomsselskabet Nørrebro ApS", "Boligselskabet Søparken", "Erhvervsejendomme Vejle A/S",
-    "Holm & Holm Ejendomme",
-)
-#: Betalingsservice creditors: (name, lowest and highest monthly amount).
-_DK_DIRECT_DEBITS = (
-    ("Ørsted Salg & Service", 900, 3200), ("TDC Erhverv", 350, 900), ("Tryg Forsikring", 600, 2200),
-    ("Norlys", 300, 800), ("HOFOR Vand", 200, 700), ("e-conomic", 200, 650),
-    ("Telia Danmark", 250, 700),
-)
-#: Card merchants: (name, lowest and highest purchase).
-_DK_MERCHANTS = (
-    ("Netto", 35, 650), ("Føtex", 60, 1200), ("Circle K", 250, 1100), ("Q8", 250, 1000),
-    ("Bauhaus", 150, 4500), ("Silvan", 120, 3000), ("Harald Nyborg", 80, 2500),
-    ("Bilka", 100, 2500),
-    ("7-Eleven", 25, 180), ("Matas", 40, 500), ("Elgiganten", 300, 8000), ("DSB", 40, 900),
-    ("Søstrene Grene", 30, 400), ("Jensens Bøfhus", 250, 1800),
-)
-_DK_CARD_TEXTS = ("Dankort-nota {merchant} {store}", "Dankort-nota {merchant} {store}",
-                  "Visa køb {merchant} {store}", "MasterCard {merchant} {store}")
-_DK_FEES = (("Gebyr ekspresoverførsel", 15, 35), ("Gebyr kontoudskrift", 25, 50),
-            ("Gebyr rykker", 100, 100))
-
-_EU_CUSTOMERS = (
-    ("Müller Handels GmbH", "DE"), ("Van den Berg B.V.", "NL"), ("Svensson & Dotter AB", "SE"),
-    ("Oy Kalevala Trading", "FI"), ("Nordvik AS", "NO"), ("Kowalski Sp. z o.o.", "PL"),
-    ("Schröder Logistik GmbH", "DE"), ("Åkesson Design AB", "SE"),
-)
-_EU_SUPPLIERS = (
-    ("Bäckerei-Technik Weiß GmbH", "DE"), ("Holland Verpakking B.V.", "NL"),
-    ("Göteborgs Stål AB", "SE"), ("Zielona Drukarnia Sp. z o.o.", "PL"),
-    ("Brandt Maschinenbau GmbH", "DE"), ("Lindqvist Trä AB", "SE"),
-)
-_EU_MERCHANTS = (
-    ("Lufthansa", 900, 6000), ("SAS", 700, 4500), ("Booking.com", 700, 5000),
-    ("Amazon EU", 100, 2500), ("Shell Hamburg", 300, 900), ("Autogrill Milano", 60, 300),
-    ("Scandic Malmö", 900, 2400), ("Hertz Berlin", 600, 3500),
-)
-_EU_CARD_TEXTS = ("Visa køb {merchant}", "MasterCard {merchant}")
-_EU_FEES = (("Gebyr udlandsoverførsel", 25, 75), ("Gebyr valutaveksling", 20, 60))
-
-
-# --------------------------------------------------------------------------------------------------
 # Profiles: which market an account trades in, and its fixed monthly figures.
 # --------------------------------------------------------------------------------------------------
 
@@ -193,11 +97,11 @@ class _Market:
 
 
 _DOMESTIC = _Market(
-    customers=tuple((name, "DK") for name in _DK_CUSTOMERS),
-    suppliers=tuple((name, "DK") for name in _DK_SUPPLIERS),
-    merchants=_DK_MERCHANTS,
-    card_texts=_DK_CARD_TEXTS,
-    fees=_DK_FEES,
+    customers=tuple((name, "DK") for name in tables.DK_CUSTOMERS),
+    suppliers=tuple((name, "DK") for name in tables.DK_SUPPLIERS),
+    merchants=tables.DK_MERCHANTS,
+    card_texts=tables.DK_CARD_TEXTS,
+    fees=tables.DK_FEES,
     invoice_range=(500, 26000),
     supplier_range=(300, 20000),
     vat_rate=Decimal("0.25"),
@@ -219,11 +123,11 @@ _DOMESTIC = _Market(
 )
 
 _FOREIGN = _Market(
-    customers=_EU_CUSTOMERS,
-    suppliers=_EU_SUPPLIERS,
-    merchants=_EU_MERCHANTS,
-    card_texts=_EU_CARD_TEXTS,
-    fees=_EU_FEES,
+    customers=tables.EU_CUSTOMERS,
+    suppliers=tables.EU_SUPPLIERS,
+    merchants=tables.EU_MERCHANTS,
+    card_texts=tables.EU_CARD_TEXTS,
+    fees=tables.EU_FEES,
     invoice_range=(2000, 60000),
     supplier_range=(1500, 52000),
     vat_rate=Decimal(0),  # intra-EU sales: reverse charge
@@ -290,8 +194,8 @@ def _party(name: str, country: str) -> _Party:
     """A counterparty with a stable invented account (same name, same account everywhere)."""
     rng = random.Random(f"mockbank-party|{name}")
     if country == "DK":
-        return _Party(name, _pick(rng, _REG_NUMBERS) + _digits(rng, 10))
-    bank_codes, length = _IBAN_SHAPES[country]
+        return _Party(name, _pick(rng, tables.REG_NUMBERS) + _digits(rng, 10))
+    bank_codes, length = tables.IBAN_SHAPES[country]
     prefix = _pick(rng, bank_codes) if bank_codes else ""
     return _Party(name, money.make_iban(country, prefix + _digits(rng, length)))
 
@@ -303,16 +207,16 @@ def _profile(account: str, currency: str) -> _Profile:
     size = Decimal(70 + int(rng.random() * 71)) / 100  # 0.70 .. 1.40
     debits = [
         (_party(name, "DK"), Decimal(low + int(rng.random() * (high - low + 1))), _digits(rng, 8))
-        for name, low, high in _sample(rng, _DK_DIRECT_DEBITS, 2 + int(rng.random() * 2))
+        for name, low, high in _sample(rng, tables.DK_DIRECT_DEBITS, 2 + int(rng.random() * 2))
     ]
     return _Profile(
         market=market,
         dkk_per_unit=money.dkk_per_unit(currency),
-        transfer_code=_TRANSFER_CODES.get(currency, "XBCT"),
+        transfer_code=tables.TRANSFER_CODES.get(currency, "XBCT"),
         size=size,
         customers=tuple(_party(*c) for c in _sample(rng, market.customers, 8)),
         suppliers=tuple(_party(*s) for s in _sample(rng, market.suppliers, 5)),
-        landlord=_party(_pick(rng, _DK_LANDLORDS), "DK"),
+        landlord=_party(_pick(rng, tables.DK_LANDLORDS), "DK"),
         rent=Decimal(110 + int(rng.random() * 50)) * 100,  # 11,000 .. 15,900
         lease_no=_digits(rng, 6),
         payroll=Decimal(70 + int(rng.random() * 21)) * 1000,  # 70,000 .. 90,000
@@ -391,7 +295,7 @@ class _Day:
 
 def _draft(ctx: _Day, kind: str, amount: Decimal, text: str, **fields) -> HistoryEntry:
     """Build an entry without id; codes follow the kind and direction, texts are clipped."""
-    domain, family, sub = _TRANSACTION_CODES[kind, "in" if amount > 0 else "out"]
+    domain, family, sub = tables.TRANSACTION_CODES[kind, "in" if amount > 0 else "out"]
     if sub == "DMCT":
         sub = ctx.profile.transfer_code
     for key, limit in (("creditor_text", _TEXT_MAX), ("debtor_text", _TEXT_MAX),
@@ -468,13 +372,13 @@ def _service_fee(ctx: _Day) -> list[HistoryEntry]:
 
 
 def _month_label(day: _dt.date) -> str:
-    return f"{_MONTHS[day.month - 1]} {day.year}"
+    return f"{tables.MONTHS[day.month - 1]} {day.year}"
 
 
 def _rent(ctx: _Day) -> list[HistoryEntry]:
     landlord = ctx.profile.landlord
     amount = -ctx.convert(ctx.profile.rent)
-    return [_draft(ctx, "Transfer", amount, f"Husleje {_MONTHS[ctx.day.month - 1]} {landlord.name}",
+    return [_draft(ctx, "Transfer", amount, f"Husleje {tables.MONTHS[ctx.day.month - 1]} {landlord.name}",
                    counterparty_name=landlord.name, counterparty_account=landlord.account,
                    creditor_text=f"Husleje {_month_label(ctx.day)}",
                    creditor_message=f"Lejemål nr. {ctx.profile.lease_no}",
@@ -511,7 +415,7 @@ def _salary(ctx: _Day) -> list[HistoryEntry]:
 
 def _monthly_fee(ctx: _Day) -> list[HistoryEntry]:
     return [_draft(ctx, "Fee", -ctx.convert(ctx.profile.monthly_fee, scaled=False),
-                   f"Gebyr kontoførelse {_MONTHS[ctx.day.month - 1]}")]
+                   f"Gebyr kontoførelse {tables.MONTHS[ctx.day.month - 1]}")]
 
 
 def _interest(ctx: _Day) -> list[HistoryEntry]:
@@ -551,7 +455,7 @@ def balance_floor(opening_balance: Decimal, currency: str) -> Decimal:
     """
     with localcontext(_DECIMAL_CONTEXT):
         opening = Decimal(str(opening_balance))
-        minimum = _MIN_OVERDRAFT_DKK / money.dkk_per_unit(currency)
+        minimum = tables.MIN_OVERDRAFT_DKK / money.dkk_per_unit(currency)
         overdraft = max(abs(opening) / 2, minimum).quantize(_CENT, ROUND_HALF_UP)
         return min(opening, -overdraft)
 
@@ -561,7 +465,7 @@ def _fit(entry: HistoryEntry, balance: Decimal, floor: Decimal) -> Decimal | Non
     if entry.amount > 0 or balance + entry.amount >= floor:
         return entry.amount
     headroom = (balance - floor).quantize(_UNIT, ROUND_DOWN)
-    if entry.kind in _SHRINKABLE and headroom >= 1:
+    if entry.kind in tables.SHRINKABLE and headroom >= 1:
         return -headroom.quantize(_CENT)
     return None
 

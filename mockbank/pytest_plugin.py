@@ -4,7 +4,8 @@
 Installed with mockbank (entry point ``pytest11``). Options:
 
 ``--mockbank-fixtures FILE``   the fixture file (default: the built-in demo bank)
-``--mockbank-url URL``         use an emulator that already runs there instead of starting one
+``--mockbank-url URL``         use an emulator that already runs there (a shared one: each test gets its own
+                               sandbox there, deleted after the test, so ``pytest -n 8`` is safe)
 ``--mockbank-adapter CMD``     add one test per certification check, run against that adapter
 ``--mockbank-examples N``      examples per property check (default 10)
 ``--mockbank-plans P,...``     only these plans (default: all)
@@ -47,11 +48,17 @@ def mockbank_session(request: pytest.FixtureRequest) -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def mockbank(mockbank_session: Emulator) -> Emulator:
+def mockbank(request: pytest.FixtureRequest, mockbank_session: Emulator) -> Iterator[Emulator]:
     """A running emulator with fresh state: ``.url``, ``.credentials``, ``.client()``, ``.journal()``,
-    ``.advance_clock()``, ``.inject_fault()``, ``.reset()`` and the rest of :class:`mockbank.testing.Emulator`."""
+    ``.advance_clock()``, ``.inject_fault()``, ``.reset()`` and the rest of :class:`mockbank.testing.Emulator`.
+
+    With ``--mockbank-url`` it is a sandbox of that emulator of its own, deleted after the test."""
+    if request.config.getoption("--mockbank-url"):
+        with mockbank_session.sandbox(request.config.getoption("--mockbank-fixtures")) as sandbox:
+            yield sandbox
+        return
     mockbank_session.reset()
-    return mockbank_session
+    yield mockbank_session
 
 
 # --------------------------------------------------------------------------- certification as tests
@@ -80,9 +87,17 @@ class CertificationCheck(pytest.Item):
         self.check = check
 
     def runtest(self) -> None:
+        from mockbank.contract_tests.plans import left_out
+        from mockbank.contract_tests.report import left_out_reason
         from mockbank.contract_tests.runner import PASSED, run_check
 
         session = _certify_session(self.config)
+        start = self.config.stash[_CERTIFY]["start"]
+        if start.status != PASSED:
+            raise CertificationFailed(f"adapter/start: {start.message}")
+        missing = left_out([self.check.plan], session.operations).get(self.check.plan)
+        if missing:
+            pytest.skip(left_out_reason(missing))
         result = run_check(session, self.check)
         if result.status != PASSED:
             raise CertificationFailed(_describe(result, session.seed))
@@ -99,14 +114,18 @@ class CertificationCheck(pytest.Item):
 def _certify_session(config: pytest.Config):
     state = config.stash.setdefault(_CERTIFY, {})
     if "session" not in state:
-        from mockbank.contract_tests.runner import open_session
+        from mockbank.contract_tests.runner import open_session, start_adapter
 
         stack = ExitStack()
         state["stack"] = stack
-        state["session"] = stack.enter_context(open_session(
+        session = stack.enter_context(open_session(
             config.getoption("--mockbank-adapter"), url=config.getoption("--mockbank-url"),
             fixtures=config.getoption("--mockbank-fixtures"), examples=config.getoption("--mockbank-examples"),
             seed=config.getoption("--mockbank-seed")))
+        state["start"] = start_adapter(session.adapter)  # hello: the operations it offers
+        if state["start"].hello is not None:
+            session.operations = state["start"].hello.operations
+        state["session"] = session
     return state["session"]
 
 

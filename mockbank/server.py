@@ -109,4 +109,6 @@ def _print_banner(out: TextIO, url: str, bank: Bank, options: ServeOptions, seed
                 print(f"    account  {account.account}  integrationCode {account.integration_code}  "
                       f"{account.currency}  {account.name}", file=out)
     print(f"  control    {url}/_mock/health  (journal: {url}/_mock/requests)", file=out)
+    sandboxes = len(bank.store.sandboxes.all())
+    print(f"  sandboxes  POST {url}/_mock/sandboxes makes one ({sandboxes} in the database)", file=out)
     print(f"mockbank listening on {url}", file=out, flush=True)

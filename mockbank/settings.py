@@ -15,6 +15,10 @@ DEFAULT_MAX_CLOCK_SKEW = 900.0
 DEFAULT_MAX_BODY = 1024 * 1024
 #: Seconds between two status steps in ``time`` progression.
 DEFAULT_STEP_SECONDS = 5.0
+#: Journal entries kept per sandbox; older ones are dropped.
+DEFAULT_JOURNAL_MAX = 10_000
+#: Seconds an unused sandbox lives.
+DEFAULT_SANDBOX_TTL = 24 * 3600
 
 
 def default_options() -> dict[str, bool]:
@@ -36,3 +40,5 @@ class Settings:
     clock_start: str | None = None  # ISO 8601, from --clock
     frozen_clock: bool = False
     option_defaults: dict[str, bool] = field(default_factory=default_options)
+    journal_max: int = DEFAULT_JOURNAL_MAX
+    sandbox_ttl: int = DEFAULT_SANDBOX_TTL

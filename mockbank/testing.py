@@ -7,11 +7,13 @@
         assert bank.journal()[-1]["verdict"]["ok"]
 
 Everything but :meth:`Emulator.client` goes through the ``/_mock/*`` control plane, so the same
-calls work against ``mockbank serve`` started elsewhere (``Emulator.connect(url)``).
+calls work against ``mockbank serve`` started elsewhere (``Emulator.connect(url)``), and against a
+sandbox of it: ``with bank.sandbox() as mine: ...`` is an isolated bank, deleted afterwards.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -19,6 +21,7 @@ import requests
 from werkzeug.serving import WSGIRequestHandler
 
 from mockbank import fixtures, signing
+from mockbank.jsonnumbers import decimal_to_json
 from mockbank.settings import DEFAULT_MAX_CLOCK_SKEW, Settings
 
 
@@ -49,22 +52,30 @@ class Emulator:
         self.bank = None
         self.fixture = fixtures.load(fixture)
         self.http = requests.Session()
+        self._credentials: list[signing.Credentials] | None = None  # a sandbox's, given when it was made
+        self._owner: Emulator | None = None  # the server a sandbox handle lives on
+        self.sandbox_id: str | None = None
 
     @classmethod
-    def connect(cls, url: str, fixture: str | None = None) -> Emulator:
-        """A handle on an emulator that already runs at ``url`` (its fixture file for the credentials)."""
-        return cls(fixture, url=url.rstrip("/"))
+    def connect(cls, url: str, fixture: str | None = None,
+                credentials: list[dict[str, str]] | None = None) -> Emulator:
+        """A handle on an emulator that already runs at ``url``: its fixture file for the credentials, or the
+        ``credentials`` a sandbox was created with (``POST /_mock/sandboxes`` answers them)."""
+        handle = cls(fixture, url=url.rstrip("/"))
+        if credentials is not None:
+            handle._credentials = [signing.Credentials.from_json(item) for item in credentials]
+        return handle
 
     # ------------------------------------------------------------------ life cycle
 
     def start(self) -> Emulator:
         if self.url is not None:
             return self
+        from mockbank.store import open_store  # the server side is imported only when served here
         from werkzeug.serving import make_server
 
         from mockbank.app import create_app
         from mockbank.bank import Bank
-        from mockbank.store import open_store
 
         self.bank = Bank(open_store(self._db), self.fixture, Settings(**self._settings))
         self.bank.ensure_seeded()
@@ -77,6 +88,12 @@ class Emulator:
         return self
 
     def stop(self) -> None:
+        if self._owner is not None:  # a sandbox: delete it and its data on the server
+            if self.sandbox_id is not None:
+                self._owner._call("DELETE", f"/sandboxes/{self.sandbox_id}", expect_json=False)
+                self.sandbox_id = None
+            self.http.close()
+            return
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -95,8 +112,21 @@ class Emulator:
 
     @property
     def credentials(self) -> list[signing.Credentials]:
-        """Signing credentials of every account of the fixture, in fixture order."""
-        return self.fixture.credentials()
+        """Signing credentials of every account of the fixture (or the sandbox), in fixture order."""
+        return self._credentials if self._credentials is not None else self.fixture.credentials()
+
+    def sandbox(self, fixture: str | None = None, **options: Any) -> Emulator:
+        """A new sandbox on this emulator's server: a handle like this one, whose ``stop()`` (or the end of a
+        ``with`` block) deletes it. ``fixture`` is a fixture file sent inline; ``options`` are the other fields
+        of ``POST /_mock/sandboxes`` (``clock``, ``frozenClock``, ``progression``, ``ttlSeconds``)."""
+        body = dict(options)
+        if fixture is not None:
+            body["fixtures"] = fixtures.load(fixture).document
+        created = self._call("POST", "/sandboxes", data=_json_text(body),
+                             headers={"Content-Type": "application/json"})
+        handle = Emulator.connect(created["baseUrl"], fixture, credentials=created["credentials"])
+        handle._owner, handle.sandbox_id = self, created["id"]
+        return handle
 
     def client(self, account: int | str = 0, **options: Any):
         """The reference client for one account (index or account number)."""
@@ -108,11 +138,11 @@ class Emulator:
 
     # ------------------------------------------------------------------ control plane
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _call(self, method: str, path: str, expect_json: bool = True, **kwargs: Any) -> Any:
         response = self.http.request(method, f"{self.url}/_mock{path}", timeout=30, **kwargs)
         if response.status_code >= 400:
-            raise RuntimeError(f"{method} /_mock{path} answered {response.status_code}: {response.text}")
-        return response.json()
+            raise RuntimeError(f"{method} {self.url}/_mock{path} answered {response.status_code}: {response.text}")
+        return response.json() if expect_json else None
 
     def in_flight(self) -> int:
         """API requests the emulator (the process answering this call) is still working on."""
@@ -171,3 +201,8 @@ class Emulator:
 
     def magic(self) -> dict[str, Any]:
         return self._call("GET", "/magic")
+
+
+def _json_text(body: dict[str, Any]) -> str:
+    """A request body with the fixture's Decimal amounts written as JSON numbers."""
+    return json.dumps(body, default=decimal_to_json)

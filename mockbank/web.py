@@ -4,23 +4,55 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask.json.provider import JSONProvider
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from mockbank.faults import FaultPlan
 from mockbank.jsonnumbers import decimal_to_json
 
 log = logging.getLogger("mockbank")
 
 JSON_MIMETYPE = "application/json; charset=utf-8"
 
+#: The WSGI environ key naming the sandbox of a request (absent for the root bank).
+SANDBOX_KEY = "mockbank.sandbox"
+_SANDBOX_PATH = re.compile(r"/sandboxes/([^/]+)(/.*)?")
+
+
+class SandboxMiddleware:
+    """Mounts the whole app again below ``/sandboxes/<id>``: the prefix moves to ``SCRIPT_NAME`` (as any
+    WSGI mount does) and the id to ``environ[SANDBOX_KEY]``, so every route serves every sandbox."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        match = _SANDBOX_PATH.fullmatch(environ.get("PATH_INFO", ""))
+        if match:
+            sandbox_id, rest = match.group(1), match.group(2) or "/"
+            environ = {**environ, SANDBOX_KEY: sandbox_id, "PATH_INFO": rest,
+                       "SCRIPT_NAME": f"{environ.get('SCRIPT_NAME', '')}/sandboxes/{sandbox_id}"}
+        return self.app(environ, start_response)
+
 
 def runtime() -> Any:
-    """The running emulator of this app (bank, fault plan, journal): a ``mockbank.app.Runtime``."""
+    """The running emulator of this app (banks, sandboxes, journal writer): a ``mockbank.app.Runtime``."""
     return current_app.extensions["mockbank"]
+
+
+def current_bank() -> Any:
+    """The bank this request acts on: the root bank, or the sandbox of its URL (a ``mockbank.bank.Bank``)."""
+    return g.bank
+
+
+def current_faults() -> FaultPlan:
+    """The fault plan of the bank this request acts on."""
+    return FaultPlan(g.bank.store)
 
 
 class ApiError(Exception):

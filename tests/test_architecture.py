@@ -17,10 +17,6 @@ PACKAGE = "mockbank"
 MAX_LINES = 600
 
 #: Modules being split by other developers right now; the mark goes once their work is merged.
-SPLIT_IN_PROGRESS = {
-    "mockbank.client": "client.py is being split into a package by another developer (issue 7)",
-    "mockbank.history": "history.py is being split by another developer (issue 7)",
-}
 
 
 def import_cycles(graph: grimp.ImportGraph) -> list[list[str]]:
@@ -124,16 +120,10 @@ def _modules() -> dict[str, Path]:
     return modules
 
 
-def _marks(module: str) -> list[pytest.MarkDecorator]:
-    reason = next((why for name, why in SPLIT_IN_PROGRESS.items()
-                   if module == name or module.startswith(name + ".")), None)
-    return [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
-
-
 MODULES = _modules()
 
 
-@pytest.mark.parametrize("module", [pytest.param(name, marks=_marks(name), id=name) for name in MODULES])
+@pytest.mark.parametrize("module", MODULES)
 def test_no_module_is_over_600_lines(module):
     lines = len(MODULES[module].read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{module} has {lines} lines, more than {MAX_LINES}: split it by what each part does"

@@ -53,9 +53,17 @@ def test_a_delay_holds_the_answer(emulator):
     started = time.perf_counter()
     assert post(emulator, "/status", status_body()).status_code == 200
     assert time.perf_counter() - started >= 0.4
-    emulator.inject_fault(path="/status", delayMs=2000)
+    emulator.inject_fault(path="/status", delayMs=800)
     with pytest.raises(requests.Timeout):
         post(emulator, "/status", status_body(), timeout=0.3)
+    wait_until_idle(emulator)  # the delayed request is still being answered: it must not reach the next test
+
+
+def wait_until_idle(emulator, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while emulator.in_flight() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert emulator.in_flight() == 0
 
 
 def test_a_dropped_connection_has_no_answer_at_all(emulator):

@@ -170,6 +170,13 @@ def test_faults_come_back_as_error_kinds(bank, adapter):
     assert adapter.call("status", {"requestId": "NODE_E6"})["ok"] is True
 
 
+def test_hello_names_every_operation(adapter):
+    reply = adapter.send_line('{"id": 0, "op": "hello"}')
+    assert reply["id"] == 0 and reply["ok"] is True
+    assert reply["result"]["ops"] == ["pay", "status", "payment", "statement", "balance", "cancel"]
+    assert reply["result"]["name"] and reply["result"]["version"]
+
+
 def test_unusable_requests_are_bad_requests(adapter):
     for line in ("this is not json", "[1, 2]", '"text"'):
         reply = adapter.send_line(line)

@@ -35,3 +35,12 @@ def test_the_mockbank_fixture_is_offered_to_other_projects(pytester):
             assert mockbank.journal()[-1]["verdict"] == {"ok": True}
     """)
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_plans_an_adapter_does_not_offer_are_skipped_with_the_reason(pytester):
+    fake = Path(__file__).parent / "fake_adapter.py"
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rs", "--mockbank-adapter",
+                                           f'"{sys.executable}" "{fake}" offers statement,balance',
+                                           "--mockbank-plans", "balance,cancel", "--mockbank-examples", "2")
+    result.assert_outcomes(passed=2, skipped=2)
+    result.stdout.fnmatch_lines(["*left out: needs pay, status, cancel, which the adapter does not offer*"])

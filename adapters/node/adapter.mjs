@@ -1,19 +1,23 @@
 #!/usr/bin/env node
 // A minimal BankIntegration client plus a certification adapter, Node.js standard library only.
 //
-//   mockbank certify --adapter "node adapters/node/adapter.mjs"
+//   mockbank certify --adapter "node adapters/node/adapter.mjs"      (or ./certify.sh)
 //
 // The kit writes one JSON request per line to stdin and reads exactly one JSON reply per line
 // from stdout. Everything else (logging) goes to stderr. See README.md next to this file.
 //
-// Parts: 1. signing  2. HTTP  3. the API operations  4. the stdin/stdout loop.
-// To certify your own client, keep part 4 and make OPERATIONS (part 3) call your client.
+// Signing lives in signer.mjs (the file to copy). Parts here: 1. HTTP  2. the API operations
+// 3. the stdin/stdout loop. To certify your own client, keep part 3 and make OPERATIONS (part 2)
+// call your client.
 
-import crypto from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import readline from 'node:readline';
 
+import { authorizationHeader } from './signer.mjs';
+
+const NAME = 'mockbank Node.js kit adapter';
+const VERSION = '1.0';
 const DEFAULT_TIMEOUT_MS = 10000;
 
 // An error the kit understands: kind is one of unauthorized, bad-request, server-error,
@@ -26,55 +30,7 @@ class ClientError extends Error {
   }
 }
 
-// ---------------------------------------------------------------- 1. signing
-
-// The HMAC key: the API key GUID's 16 bytes in .NET Guid.ToByteArray() order. The first three
-// groups (4, 2 and 2 bytes) are byte-reversed, the last 8 bytes keep their textual order.
-// "3f2504e0-4f89-11d3-..." -> e0 04 25 3f  89 4f  d3 11  ...
-function guidKeyBytes(apiKey) {
-  const hex = String(apiKey).trim().replace(/^[{(]|[})]$/g, '').replace(/-/g, '');
-  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new ClientError('bad-request', null, 'apiKey is not a GUID');
-  const b = Buffer.from(hex, 'hex');
-  return Buffer.concat([b.subarray(0, 4).reverse(), b.subarray(4, 6).reverse(),
-    b.subarray(6, 8).reverse(), b.subarray(8)]);
-}
-
-// The token: lower-case hex SHA-256 of the UTF-8 bytes of the integration code.
-const sha256Hex = (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
-
-// HMAC-SHA256 of the payload's UTF-8 bytes, standard padded Base64.
-const hmacBase64 = (key, payload) => crypto.createHmac('sha256', key).update(payload, 'utf8').digest('base64');
-
-// The amount component: two decimals, '.' as separator, no grouping (154 -> "154.00").
-// toFixed works on the binary double: fine for amounts with at most two decimals.
-const formatAmount = (amount) => Number(amount).toFixed(2);
-
-// Builds the Authorization header. Without transactions: one hash, id = requestId. With
-// transactions (POST /payment): one hash per transaction, id = paymentId.
-function authorizationHeader(credentials, requestId, transactions = null) {
-  const { serviceProvider, apiKey, account, integrationCode } = credentials;
-  const key = guidKeyBytes(apiKey);
-  const token = sha256Hex(String(integrationCode));
-  const time = new Date().toISOString().slice(0, 19); // UTC "yyyy-MM-ddTHH:mm:ss"
-  const now = time.replace(/[-:T]/g, '');             // same instant as "yyyyMMddHHmmss"
-
-  // The ten payload components, joined by '#'; empty components are kept.
-  const payload = (currency, paydate, amount, credacc, payid) =>
-    [token, account, currency, requestId, paydate, amount, credacc, serviceProvider, payid, now].join('#');
-
-  const hash = transactions === null
-    ? [{ id: requestId, hash: hmacBase64(key, payload('', '', '', '', requestId)) }]
-    : transactions.map((t) => ({
-      id: t.paymentId,
-      hash: hmacBase64(key, payload(t.currency, String(t.paymentDate).replace(/-/g, ''),
-        formatAmount(t.amount), t.account, t.paymentId)),
-    }));
-
-  const auth = { serviceProvider, account, time, requestId, hash };
-  return 'Basic ' + Buffer.from(JSON.stringify(auth), 'utf8').toString('base64');
-}
-
-// ---------------------------------------------------------------- 2. HTTP
+// ---------------------------------------------------------------- 1. HTTP
 
 // Sends one request and resolves to { status, text }, or rejects with a ClientError of kind
 // 'timeout' (no complete answer within timeoutMs) or 'connection' (refused, reset, hang-up).
@@ -158,7 +114,7 @@ async function callApi(request, method, path, { query, body, transactions = null
   throw new ClientError('invalid-response', status, `${what}: unexpected status`);
 }
 
-// ---------------------------------------------------------------- 3. the API operations
+// ---------------------------------------------------------------- 2. the API operations
 
 // Only the parameters that were given (undefined/null are left out).
 const given = (object) => Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined && v !== null));
@@ -186,7 +142,7 @@ const OPERATIONS = {
     { body: { requestId: r.params.requestId, paymentIds: r.params.paymentIds } }),
 };
 
-// ---------------------------------------------------------------- 4. the stdin/stdout loop
+// ---------------------------------------------------------------- 3. the stdin/stdout loop
 
 // Answers one request line; never throws.
 async function handle(line) {
@@ -196,6 +152,9 @@ async function handle(line) {
     return { id: null, ok: false, error: { kind: 'bad-request', httpStatus: null, message: 'the request line is not a JSON object' } };
   }
   const id = request.id ?? null;
+  if (request.op === 'hello') { // the kit's first request: which operations this adapter offers
+    return { id, ok: true, result: { ops: Object.keys(OPERATIONS), name: NAME, version: VERSION } };
+  }
   try {
     const operation = Object.hasOwn(OPERATIONS, request.op) ? OPERATIONS[request.op] : null;
     if (!operation) throw new ClientError('bad-request', null, `unknown op ${JSON.stringify(request.op)}`);

@@ -2,9 +2,10 @@
 
 An adapter wraps a client. For each request ``{"id", "op", "baseUrl", "credentials", "params",
 "timeoutMs"?}`` it calls the client and answers ``{"id", "ok": true, "result": BODY}`` or
-``{"id", "ok": false, "error": {"kind", "httpStatus", "message"}}``. :func:`serve` does the
-reading, writing and error wrapping; an adapter supplies a function ``handle(request) -> BODY`` that
-raises :class:`AdapterError` (or a subclass of it) for failures the client reported.
+``{"id", "ok": false, "error": {"kind", "httpStatus", "message"}}``. The kit's first request,
+``{"id": 0, "op": "hello"}``, is answered with the operations the adapter offers. :func:`serve` does
+the reading, writing and error wrapping; an adapter supplies a function ``handle(request) -> BODY``
+that raises :class:`AdapterError` (or a subclass of it) for failures the client reported.
 """
 
 from __future__ import annotations
@@ -34,8 +35,14 @@ def reply_line(reply: dict[str, Any]) -> str:
     return json.dumps(reply, ensure_ascii=False, default=decimal_to_json) + "\n"
 
 
-def serve(handle: Callable[[dict[str, Any]], Any], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
-    """Answer requests from ``stdin`` until it closes."""
+def hello_result(name: str, version: str, ops: tuple[str, ...] = OPERATIONS) -> dict[str, Any]:
+    """The result of a reply to ``hello``: the operations offered, and who answers."""
+    return {"ops": list(ops), "name": name, "version": version}
+
+
+def serve(handle: Callable[[dict[str, Any]], Any], stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, *,
+          hello: dict[str, Any] | None = None) -> None:
+    """Answer requests from ``stdin`` until it closes; ``hello`` is the result for the kit's hello."""
     for line in stdin:
         if not line.strip():
             continue
@@ -43,9 +50,12 @@ def serve(handle: Callable[[dict[str, Any]], Any], stdin: TextIO = sys.stdin, st
         try:
             request = json.loads(line, parse_float=Decimal)
             request_id = request.get("id") if isinstance(request, dict) else None
-            if not isinstance(request, dict) or request.get("op") not in OPERATIONS:
+            if hello is not None and isinstance(request, dict) and request.get("op") == "hello":
+                reply = {"id": request_id, "ok": True, "result": hello}
+            elif not isinstance(request, dict) or request.get("op") not in OPERATIONS:
                 raise AdapterError("bad-request", f"not an adapter request: {line[:80]!r}")
-            reply = {"id": request_id, "ok": True, "result": handle(request)}
+            else:
+                reply = {"id": request_id, "ok": True, "result": handle(request)}
         except AdapterError as error:
             reply = {"id": request_id, "ok": False,
                      "error": {"kind": error.kind, "httpStatus": error.http_status, "message": error.message}}

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockbank import __version__, signing
 from mockbank import client as bi
-from mockbank import signing
-from mockbank.adapters.protocol import AdapterError, serve
+from mockbank.adapters import writeback
+from mockbank.adapters.protocol import AdapterError, hello_result, serve
 
 DEFAULT_TIMEOUT_MS = 10_000
 
@@ -21,7 +22,8 @@ def make_client(request: dict[str, Any]) -> bi.BankIntegrationClient:
                                     timeout=request.get("timeoutMs", DEFAULT_TIMEOUT_MS) / 1000)
 
 
-def call(client: bi.BankIntegrationClient, op: str, params: dict[str, Any]):
+def call(client: bi.BankIntegrationClient, op: str,
+         params: dict[str, Any]) -> bi.PaymentsResult | bi.Statement | bi.Balance:
     """Run one operation; returns the client's typed result."""
     request_id = params.get("requestId")
     if op == "pay":
@@ -42,16 +44,17 @@ def call(client: bi.BankIntegrationClient, op: str, params: dict[str, Any]):
 
 
 def handle(request: dict[str, Any]) -> Any:
-    """Answer one adapter request with the client's result, or raise its error as an AdapterError."""
+    """Answer one adapter request with the client's result written back as the API's JSON, or raise the
+    client's error as an AdapterError."""
     with make_client(request) as client:
         try:
-            return call(client, request["op"], request.get("params") or {}).to_api()
+            return writeback.result_json(call(client, request["op"], request.get("params") or {}))
         except bi.BankIntegrationError as error:
             raise AdapterError(error.kind, error.message, error.http_status) from None
 
 
 def main() -> None:
-    serve(handle)
+    serve(handle, hello=hello_result("mockbank reference client (Python)", __version__))
 
 
 if __name__ == "__main__":

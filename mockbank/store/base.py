@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from contextlib import AbstractContextManager
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -36,6 +37,32 @@ def redact_url(url: str) -> str:
     return _PASSWORD_PARAMETER.sub(r"\1***", f"{scheme}{separator}{rest}")
 
 
+@dataclass(frozen=True)
+class SandboxRecord:
+    """A sandbox as stored: when it was made and used, when it expires, and what it was made from."""
+
+    id: str
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    ttl_seconds: int
+    fixture: dict[str, Any]  # the fixture document its bank is seeded from (credentials included)
+    options: dict[str, Any]  # clock, frozenClock, progression as given at creation
+
+
+class Sandboxes(Protocol):
+    """Every sandbox of a database."""
+
+    def add(self, record: SandboxRecord) -> None: ...
+    def get(self, sandbox_id: str) -> SandboxRecord | None: ...
+    def all(self) -> list[SandboxRecord]: ...
+    def touch(self, sandbox_id: str, now: datetime, expires_at: datetime) -> None: ...
+    def remove(self, sandbox_id: str) -> bool:
+        """Delete a sandbox and every row of its bank; False if there was none."""
+
+    def expired(self, now: datetime) -> list[str]: ...
+
+
 class Store(Protocol):
     """Mutable state of one sandbox."""
 
@@ -49,6 +76,10 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release the database (a throwaway ``:memory:`` database is deleted)."""
+
+    @property
+    def sandboxes(self) -> Sandboxes:
+        """Every sandbox of the database (not only this one)."""
 
     # settings of the sandbox (clock, progression, seeded flag)
     def get(self, key: str, default: Any = None) -> Any: ...
@@ -87,7 +118,10 @@ class Store(Protocol):
     def payment_exists(self, account: str, payment_id: str) -> bool: ...
 
     # journal
-    def journal_append(self, entry: dict[str, Any]) -> int: ...
+    def journal_append(self, entry: dict[str, Any], keep: int | None = None) -> int:
+        """Append an entry; with ``keep``, the oldest entries beyond that many are dropped (and counted)."""
+
+    def journal_dropped(self) -> int: ...
     def journal(self, since: int = 0, limit: int | None = None) -> list[dict[str, Any]]: ...
     def journal_clear(self) -> int: ...
 

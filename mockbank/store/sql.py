@@ -19,7 +19,7 @@ from typing import Any
 from mockbank.jsonnumbers import decimal_to_json
 from mockbank.models import FINAL_STATUSES, Account, Entry, Erp, Outcome, Payment, PaymentStatus
 from mockbank.money import from_cents, to_cents
-from mockbank.store.base import ROOT, StoreError
+from mockbank.store.base import ROOT, SandboxRecord, StoreError
 
 #: The schema this mockbank writes; older databases are migrated on start, newer ones refused.
 SCHEMA_VERSION = 2
@@ -31,7 +31,8 @@ SANDBOX_TABLES = ("meta", "erps", "accounts", "entries", "fetched", "transfers",
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version {int} NOT NULL);
 CREATE TABLE IF NOT EXISTS sandboxes (
-    id TEXT PRIMARY KEY, created_at TEXT NOT NULL, last_used_at TEXT NOT NULL, ttl_seconds {int});
+    id TEXT PRIMARY KEY, created_at TEXT NOT NULL, last_used_at TEXT NOT NULL, expires_at TEXT NOT NULL,
+    ttl_seconds {int} NOT NULL, fixture TEXT NOT NULL, options TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (
     sandbox TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (sandbox, key));
 CREATE TABLE IF NOT EXISTS erps (
@@ -136,6 +137,10 @@ class SqlStore:
 
     def close(self) -> None:
         self.database.close()
+
+    @property
+    def sandboxes(self) -> SqlSandboxes:
+        return SqlSandboxes(self.database)
 
     def _all(self, sql: str, *params: Any) -> list[Mapping[str, Any]]:
         return self.database.fetchall(sql, (self.sandbox_id, *params))
@@ -333,10 +338,21 @@ class SqlStore:
 
     # ------------------------------------------------------------------ journal
 
-    def journal_append(self, entry: dict[str, Any]) -> int:
+    def journal_append(self, entry: dict[str, Any], keep: int | None = None) -> int:
+        """Append an entry; with ``keep``, the oldest entries beyond that many are dropped (and counted)."""
         with self._writing() as db:
-            return db.insert("INSERT INTO journal (sandbox, entry) VALUES (?, ?) RETURNING id",
-                             (self.sandbox_id, _dumps(entry)))
+            entry_id = db.insert("INSERT INTO journal (sandbox, entry) VALUES (?, ?) RETURNING id",
+                                 (self.sandbox_id, _dumps(entry)))
+            if keep is not None:
+                size = self.get("journalSize", 0) + 1
+                if size > keep:  # drop a tenth at once, so trimming is rare and the journal never exceeds keep
+                    excess = size - keep + keep // 10
+                    dropped = db.execute("DELETE FROM journal WHERE id IN (SELECT id FROM journal WHERE sandbox = ? "
+                                         "ORDER BY id LIMIT ?)", (self.sandbox_id, excess))
+                    size -= dropped
+                    self.put("journalDropped", self.get("journalDropped", 0) + dropped)
+                self.put("journalSize", size)
+            return entry_id
 
     def journal(self, since: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         sql = "SELECT id, entry FROM journal WHERE sandbox = ? AND id > ? ORDER BY id"
@@ -348,7 +364,12 @@ class SqlStore:
 
     def journal_clear(self) -> int:
         with self._writing() as db:
+            self.put("journalSize", 0)
             return db.execute("DELETE FROM journal WHERE sandbox = ?", (self.sandbox_id,))
+
+    def journal_dropped(self) -> int:
+        """Entries dropped from the journal to keep it within its size limit."""
+        return self.get("journalDropped", 0)
 
     # ------------------------------------------------------------------ faults
 
@@ -377,6 +398,51 @@ class SqlStore:
             else:
                 db.execute("UPDATE faults SET remaining = remaining - 1 WHERE id = ?", (fault_id,))
             return True
+
+
+class SqlSandboxes:
+    """The sandboxes of a database: their records, and deleting one with all its rows."""
+
+    def __init__(self, database: Database):
+        self.database = database
+
+    @staticmethod
+    def _record(row: Mapping[str, Any]) -> SandboxRecord:
+        return SandboxRecord(id=row["id"], created_at=datetime.fromisoformat(row["created_at"]),
+                             last_used_at=datetime.fromisoformat(row["last_used_at"]),
+                             expires_at=datetime.fromisoformat(row["expires_at"]), ttl_seconds=row["ttl_seconds"],
+                             fixture=json.loads(row["fixture"]), options=json.loads(row["options"]))
+
+    def add(self, record: SandboxRecord) -> None:
+        with self.database.transaction(record.id):
+            self.database.execute(
+                "INSERT INTO sandboxes (id, created_at, last_used_at, expires_at, ttl_seconds, fixture, options) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (record.id, record.created_at.isoformat(), record.last_used_at.isoformat(),
+                 record.expires_at.isoformat(), record.ttl_seconds, _dumps(record.fixture), _dumps(record.options)))
+
+    def get(self, sandbox_id: str) -> SandboxRecord | None:
+        row = self.database.fetchone("SELECT * FROM sandboxes WHERE id = ?", (sandbox_id,))
+        return None if row is None else self._record(row)
+
+    def all(self) -> list[SandboxRecord]:
+        return [self._record(row) for row in self.database.fetchall("SELECT * FROM sandboxes ORDER BY created_at, id")]
+
+    def touch(self, sandbox_id: str, now: datetime, expires_at: datetime) -> None:
+        with self.database.transaction(sandbox_id):
+            self.database.execute("UPDATE sandboxes SET last_used_at = ?, expires_at = ? WHERE id = ?",
+                                  (now.isoformat(), expires_at.isoformat(), sandbox_id))
+
+    def remove(self, sandbox_id: str) -> bool:
+        """Delete a sandbox and every row of its bank; False if there was none."""
+        with self.database.transaction(sandbox_id):
+            for table in SANDBOX_TABLES:
+                self.database.execute(f"DELETE FROM {table} WHERE sandbox = ?", (sandbox_id,))
+            return self.database.execute("DELETE FROM sandboxes WHERE id = ?", (sandbox_id,)) > 0
+
+    def expired(self, now: datetime) -> list[str]:
+        return [row["id"] for row in self.database.fetchall("SELECT id FROM sandboxes WHERE expires_at <= ?",
+                                                            (now.isoformat(),))]
 
 
 def check_version(found: int | None, url: str) -> None:

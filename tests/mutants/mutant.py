@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Callable
 
-from mockbank import client as bi
 from mockbank import money, signing
-from mockbank.adapters import reference
+from mockbank.adapters import reference, writeback
+from mockbank.client import session
 from mockbank.adapters.protocol import AdapterError
 
 
@@ -117,8 +117,8 @@ def _hash_encoding() -> None:
 
 @mutant("local-time", "local time (UTC+1) in the header and the payload", ("signing",), SIGNED, cause="clock-skew")
 def _local_time() -> None:
-    real = bi._utc_now
-    bi._utc_now = lambda: real() + timedelta(hours=1)
+    real = session._utc_now
+    session._utc_now = lambda: real() + timedelta(hours=1)
 
 
 # --------------------------------------------------------------------------- client behaviour
@@ -247,24 +247,24 @@ def _crashes_on_512() -> None:
 @mutant("crashes-on-unknown-fields", "crashes on a response field it does not know", ("robustness",),
         ("robustness/unknown-fields",))
 def _crashes_on_unknown_fields() -> None:
-    original = bi.PaymentsResult.to_api
+    original = writeback.payments_json
 
-    def to_api(self):
-        if "futureField" in self.raw:
+    def payments_json(result):
+        if "futureField" in result.raw:
             _crash("unexpected field futureField")
-        return original(self)
-    bi.PaymentsResult.to_api = to_api
+        return original(result)
+    writeback.payments_json = payments_json
 
 
 @mutant("crashes-on-null-answers", "crashes when 'answers' is null", ("robustness",), ("robustness/empty-answers",))
 def _crashes_on_null_answers() -> None:
-    original = bi.PaymentsResult.to_api
+    original = writeback.payments_json
 
-    def to_api(self):
-        if "answers" in self.raw and self.raw["answers"] is None:
+    def payments_json(result):
+        if "answers" in result.raw and result.raw["answers"] is None:
             _crash("answers is null")
-        return original(self)
-    bi.PaymentsResult.to_api = to_api
+        return original(result)
+    writeback.payments_json = payments_json
 
 
 @mutant("retries-with-new-ids", "retries a payment after a 5xx with new paymentIds", ("errors",),

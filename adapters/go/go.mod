@@ -1,0 +1,3 @@
+module example.com/bankintegration
+
+go 1.21

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Certifies adapter.py (bankintegration_signer.py + requests) with mockbank; options go to `mockbank certify`:
+#   ./certify.sh --examples 5 --report /tmp/report
+# MOCKBANK names the mockbank command (default: mockbank on PATH). Python needs no build step;
+# mockbank runs a "python3" adapter command with its own interpreter, which has requests.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+exec "${MOCKBANK:-mockbank}" certify --adapter "python3 \"$here/adapter.py\"" "$@"

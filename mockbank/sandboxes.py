@@ -1,0 +1,122 @@
+"""Sandboxes: isolated banks inside one server, each with its own ERPs, accounts, payments, clock, faults,
+progression and journal, on the same database (so every process serving it sees every sandbox).
+
+A sandbox is made from a fixture document (the server's fixtures with fresh API keys and integration codes,
+or one given inline) and lives until it is deleted or has not been used for its time to live.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from mockbank import fixtures, schemas, signing
+from mockbank.bank import Bank
+from mockbank.errors import InvalidRequest, NotFound
+from mockbank.settings import Settings
+from mockbank.store import ROOT, Store
+from mockbank.store.base import SandboxRecord
+
+#: A sandbox's last use is written at most this often (every request would cost a write).
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def fresh_credentials(document: dict[str, Any]) -> dict[str, Any]:
+    """A fixture document with a new API key for every ERP and a new integration code for every account."""
+    erps = [{**erp, "apiKey": str(uuid.uuid4())} for erp in document["erps"]]
+    accounts = [{**account, "integrationCode": f"sbx-{secrets.token_hex(8)}"} for account in document["accounts"]]
+    return {**document, "erps": erps, "accounts": accounts}
+
+
+class SandboxManager:
+    """Creates, finds, lists and removes the sandboxes of one store's database."""
+
+    def __init__(self, store: Store, default_document: dict[str, Any], settings: Settings):
+        self.store = store
+        self.default_document = default_document
+        self.settings = settings
+        self._fixtures: dict[str, fixtures.Fixture] = {}  # a sandbox's fixture never changes: parsed once
+
+    def create(self, body: dict[str, Any]) -> tuple[SandboxRecord, Bank]:
+        """A new sandbox from ``POST /_mock/sandboxes`` (all fields optional), seeded and ready."""
+        problems = schemas.violations("sandbox-request", body)
+        if problems:
+            raise InvalidRequest("the sandbox request does not match its schema: " + "; ".join(
+                f"{p.pointer or '/'} {p.reason}" for p in problems[:5]),
+                [{"pointer": p.pointer, "reason": p.reason} for p in problems])
+        options = {key: body[key] for key in ("clock", "frozenClock", "progression") if key in body}
+        if "clock" in options:
+            try:
+                signing.parse_auth_time(options["clock"])
+            except ValueError as error:
+                raise InvalidRequest(f"clock: {error}", [{"pointer": "/clock", "reason": str(error)}]) from None
+        document = body["fixtures"] if "fixtures" in body else fresh_credentials(self.default_document)
+        fixture = self._fixture(document)
+        ttl = body.get("ttlSeconds", self.settings.sandbox_ttl)
+        now = _now()
+        record = SandboxRecord(id=secrets.token_hex(6), created_at=now, last_used_at=now,
+                               expires_at=now + timedelta(seconds=ttl), ttl_seconds=ttl, fixture=document,
+                               options=options)
+        self.sweep(now)
+        self.store.sandboxes.add(record)
+        bank = Bank(self.store.sandbox(record.id), fixture, self._settings(options))
+        bank.reset()
+        return record, bank
+
+    def bank(self, sandbox_id: str) -> Bank:
+        """The bank of a sandbox, whose use extends its life; NotFound naming it if it is unknown or expired."""
+        if sandbox_id == ROOT:
+            raise NotFound("the root bank is not a sandbox")
+        now = _now()
+        record = self.store.sandboxes.get(sandbox_id)
+        if record is None or record.expires_at <= now:
+            if record is not None:
+                self._fixtures.pop(sandbox_id, None)
+                self.store.sandboxes.remove(sandbox_id)
+            raise NotFound(f"no sandbox {sandbox_id!r}: it was never created, was deleted, or expired after "
+                           "its time to live; create one with POST /_mock/sandboxes",
+                           [{"pointer": "/sandbox", "reason": f"{sandbox_id!r} is not a sandbox"}])
+        if now - record.last_used_at >= TOUCH_INTERVAL:
+            self.store.sandboxes.touch(sandbox_id, now, now + timedelta(seconds=record.ttl_seconds))
+        fixture = self._fixtures.get(sandbox_id)
+        if fixture is None:
+            fixture = self._fixtures[sandbox_id] = fixtures.from_document(record.fixture, f"sandbox {sandbox_id}")
+        return Bank(self.store.sandbox(sandbox_id), fixture, self._settings(record.options))
+
+    def all(self) -> list[SandboxRecord]:
+        self.sweep(_now())
+        return self.store.sandboxes.all()
+
+    def remove(self, sandbox_id: str) -> None:
+        self._fixtures.pop(sandbox_id, None)
+        if not self.store.sandboxes.remove(sandbox_id):
+            raise NotFound(f"no sandbox {sandbox_id!r}", [{"pointer": "/sandbox", "reason": "is not a sandbox"}])
+
+    def sweep(self, now: datetime) -> int:
+        """Remove every expired sandbox with its rows; returns how many."""
+        expired = self.store.sandboxes.expired(now)
+        for sandbox_id in expired:
+            self._fixtures.pop(sandbox_id, None)
+            self.store.sandboxes.remove(sandbox_id)
+        return len(expired)
+
+    # ------------------------------------------------------------------ options
+
+    def _settings(self, options: dict[str, Any]) -> Settings:
+        return replace(self.settings, clock_start=options.get("clock", self.settings.clock_start),
+                       frozen_clock=options.get("frozenClock", self.settings.frozen_clock),
+                       progression=options.get("progression", self.settings.progression))
+
+    @staticmethod
+    def _fixture(document: Any) -> fixtures.Fixture:
+        try:
+            return fixtures.from_document(document, "fixtures")
+        except fixtures.FixtureError as error:
+            raise InvalidRequest(str(error), [{"pointer": "/fixtures", "reason": str(error)}]) from None
