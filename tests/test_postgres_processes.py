@@ -172,3 +172,18 @@ def test_killing_a_process_under_load_loses_no_acknowledged_payment(postgres_clu
     finally:
         victim.stop()
         survivor.stop()
+
+
+def test_a_sandbox_made_through_one_process_is_one_bank_through_both(two_servers):
+    first, second = two_servers
+    with first.sandbox(frozenClock=True, clock="2027-02-02T10:00:00") as mine, first.sandbox() as other:
+        credentials = [item.to_json() for item in mine.credentials]
+        via_second = Emulator.connect(f"{second.url}/sandboxes/{mine.sandbox_id}", credentials=credentials)
+        via_second.inject_fault(path="/payment", status=503, count=1)
+        codes = Counter(spread([mine, via_second], "SB", 4, lambda bank, payment_id: pay(bank, payment_id).status_code))
+        assert codes == {200: THREADS * 4 - 1, 503: 1}
+        assert len(mine.payments()) == len(via_second.payments()) == THREADS * 4 - 1
+        assert other.payments() == [] and not [p for p in first.payments() if p["paymentId"].startswith("SB")]
+        mine.advance_clock(86400)
+        assert via_second.clock()["now"].startswith("2027-02-03T10:00:00")
+        assert not other.clock()["now"].startswith("2027-02")
