@@ -9,7 +9,7 @@ import sys
 import pytest
 from postgres_cluster import PASSWORD, Cluster
 
-from mockbank.store import StoreError, open_store
+from mockbank.store import StoreError, open_store, redact_url
 
 
 def unused_port() -> int:
@@ -51,3 +51,15 @@ def test_serve_with_an_unusable_url_prints_one_line_and_fails(postgres_cluster: 
     assert "Traceback" not in result.stderr and PASSWORD not in result.stderr + result.stdout
     assert "'no_such_bank' does not exist" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("postgresql://bank:s3cret@db:5432/mockbank", "postgresql://bank:***@db:5432/mockbank"),
+    ("postgresql://bank:p@ss@db/mockbank", "postgresql://bank:***@db/mockbank"),
+    ("postgresql://db/mockbank?user=bank&password=s3cret&sslmode=require",
+     "postgresql://db/mockbank?user=bank&password=***&sslmode=require"),
+    ("postgresql://bank@db/mockbank", "postgresql://bank@db/mockbank"),
+    ("mockbank.db", "mockbank.db"),
+])
+def test_a_database_url_is_shown_without_its_password(url, shown):
+    assert redact_url(url) == shown
