@@ -248,7 +248,7 @@ def _amounts_and_texts(session: Session) -> None:
     transactions = [
         plain_transaction(session, amount="0.01", text="Æble og øl på Ærø"),
         plain_transaction(session, amount="100.10", account="DK5000400440116243", creditor={"name": "Søren Ørsted"}),
-        plain_transaction(session, amount="1234567.89", account="+71<000000012345678+87654321<"),
+        plain_transaction(session, amount="1234567.89", account="+71<000000012345674+87654321<"),
         plain_transaction(session, amount="9999999.99", currency="EUR", creditorMessage=["Faktura 1", "Tak!"]),
     ]
     exchange = pay(session, *transactions)

@@ -11,14 +11,14 @@ from typing import Any
 from flask import Flask, Request, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from mockbank import api, control
+from mockbank import accesslog, api, control, dashboard
 from mockbank.bank import Bank
 from mockbank.errors import BankError, Conflict, NotFound
 from mockbank.settings import DEFAULT_MAX_BODY
 from mockbank.faults import DROP_HEADER, DropConnectionMiddleware
 from mockbank.sandboxes import SandboxManager
-from mockbank.web import (SANDBOX_KEY, ApiError, DecimalJSONProvider, SandboxMiddleware, json_response,
-                          loads_request_json, query_dict, register_error_handlers)
+from mockbank.web import (SANDBOX_KEY, ApiError, DecimalJSONProvider, ReasonPhraseMiddleware, SandboxMiddleware,
+                          json_response, loads_request_json, query_dict, register_error_handlers)
 
 #: The HTTP status of each kind of refusal; any other BankError is a bad request.
 STATUS_OF_ERROR = {NotFound: 404, Conflict: 409}
@@ -54,7 +54,7 @@ class Runtime:
                started: float) -> None:
         """Write one API request with its answer and signature verdict to ``bank``'s journal."""
         dropped = DROP_HEADER in response.headers
-        bank.store.journal_append({
+        entry = {
             "time": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
             "bankTime": bank.now().isoformat().replace("+00:00", "Z"),
             "method": request.method, "path": request.path,
@@ -64,7 +64,9 @@ class Runtime:
             "response": None if dropped else _parsed(response),
             "verdict": verdict,
             "durationMs": round((time.perf_counter() - started) * 1000, 3),
-        }, keep=bank.settings.journal_max)
+        }
+        bank.store.journal_append(entry, keep=bank.settings.journal_max)
+        accesslog.log_request(entry, request.script_root)
 
 
 def _raw_body(request: Request) -> Any:
@@ -99,6 +101,7 @@ def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY) -> Flask:
     app.register_blueprint(api.blueprint)
     app.register_blueprint(control.blueprint)
     register_error_handlers(app)
+    dashboard.install(app)
 
     @app.before_request
     def choose_bank() -> None:
@@ -117,5 +120,5 @@ def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY) -> Flask:
         status = STATUS_OF_ERROR.get(type(error), 400)
         return json_response(ApiError(status, error.code, error.message, error.details).body(), status)
 
-    app.wsgi_app = SandboxMiddleware(DropConnectionMiddleware(app.wsgi_app))
+    app.wsgi_app = SandboxMiddleware(DropConnectionMiddleware(ReasonPhraseMiddleware(app.wsgi_app)))
     return app

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from mockbank import bankdays, clock, entries, history, magic, rules, signing
+from mockbank import bankdays, clock, entries, execution, history, magic, rules, signing
 from mockbank.errors import Conflict, InvalidRequest, NotFound
 from mockbank.fixtures import Fixture
 from mockbank.models import (Account, Balance, BalanceReport, Outcome, Payment, PaymentAnswers, PaymentStatus,
@@ -121,6 +121,9 @@ class Bank:
         found = self.store.account(account)
         return found.integration_code if found is not None and found.service_provider == service_provider else None
 
+    def service_providers(self) -> list[str]:
+        return [erp.service_provider for erp in self.store.erps()]
+
     # ------------------------------------------------------------------ clock and progression settings
 
     def clock(self) -> clock.ClockState:
@@ -178,7 +181,6 @@ class Bank:
         """
         flags = {**self.settings.option_defaults, **(options or {})}
         now = self.now()
-        today = clock.bank_date(now)
         owner = self._account(account)
         answers: list[Payment | UnknownPayment] = []
         with self.store.transaction():
@@ -190,8 +192,9 @@ class Bank:
                 amount = to_decimal(transaction.get("amount"))
                 payment_date = None
                 if not errors:
-                    payment_date, date_errors = self._payment_date(transaction["paymentDate"], today, flags)
-                    errors += date_errors + rules.transaction_errors(transaction, amount)
+                    payment_date, date_errors = execution.execution_date(
+                        transaction, amount, now, flags["moveToNextBankDate"], self.settings.execution)
+                    errors += date_errors + rules.transaction_errors(transaction, amount, self.settings.fik)
                 duplicate = payment_id in seen or self.store.payment_exists(account, payment_id)
                 duplicate = duplicate and not flags["skipDuplicateCheck"]
                 if duplicate:
@@ -206,24 +209,6 @@ class Bank:
                     payment = self._advance(payment, now, 1)
                 answers.append(payment)
         return PaymentAnswers(account, request_id, now, answers)
-
-    def _payment_date(self, text: str, today: date, flags: dict[str, Any]) -> tuple[date | None, list[dict]]:
-        requested = date.fromisoformat(text)
-        moved = max(requested, today)
-        if moved != requested and not flags["moveToNextBankDate"]:
-            return None, [{"code": "DT01", "text": f"paymentDate {text} is in the past (bank date {today}); "
-                                                   "send moveToNextBankDate to have it moved", "field": "paymentDate"}]
-        if not bankdays.is_bank_day(moved):
-            if not flags["moveToNextBankDate"]:
-                reason = bankdays.holiday_name(moved) or moved.strftime("%A")
-                return None, [{"code": "DT01", "text": f"paymentDate {text} is not a bank day ({reason}); send "
-                                                       "moveToNextBankDate to have it moved", "field": "paymentDate"}]
-            try:
-                moved = bankdays.next_bank_day(moved)
-            except OverflowError:  # 9999-12-31
-                return None, [{"code": "DT01", "text": f"paymentDate {text} has no bank day after it in the calendar",
-                               "field": "paymentDate"}]
-        return moved, []
 
     def _create_payment(self, owner: Account, request_id: str, trans_id: str, transaction: dict[str, Any],
                         amount: Decimal | None, payment_date: date | None, outcome: Outcome, now: datetime,
@@ -284,8 +269,9 @@ class Bank:
         return PaymentAnswers(account, request_id, now, answers)
 
     def progress(self, payment_id: str | None = None, status: int | None = None,
-                 account: str | None = None) -> list[Payment]:
-        """``POST /_mock/progress``: one step, straight to a status, or every non-final payment one step."""
+                 account: str | None = None, errors: list[dict[str, str]] | None = None) -> list[Payment]:
+        """``POST /_mock/progress``: one step, straight to a status (with ``errors`` shown there, e.g. a
+        reason code for Failed), or every non-final payment one step."""
         now = self.now()
         with self.store.transaction():
             if payment_id is None:
@@ -298,8 +284,13 @@ class Bank:
                 if final:
                     raise Conflict(f"payment {payment_id!r} is final (status {final[0].status}) and cannot be moved "
                                    "any more", [{"pointer": "/paymentId", "reason": "is final"}])
-            return [self._force(payment, PaymentStatus(status), now) if status is not None
+            return [self._force(payment, PaymentStatus(status), now, errors) if status is not None
                     else self._advance(payment, now, 1) for payment in found]
+
+    def current_balance(self, account: str) -> Decimal:
+        """An account's balance now: its opening balance and every entry booked up to the bank's today."""
+        owner = self._account(account)
+        return owner.opening_balance + self.store.sum_through(account, clock.bank_date(self.now()))
 
     def payments(self, account: str | None = None) -> list[Payment]:
         """Every payment (of one account), caught up with the bank clock."""
@@ -354,11 +345,13 @@ class Bank:
             payment = self._move(payment, payment.step + 1, now)
         return payment
 
-    def _force(self, payment: Payment, status: PaymentStatus, now: datetime) -> Payment:
+    def _force(self, payment: Payment, status: PaymentStatus, now: datetime,
+               errors: list[dict[str, str]] | None = None) -> Payment:
         """Put a payment straight into ``status`` (control plane), booking it if that is Succeeded."""
         outcome = payment.outcome
         path = outcome.path[:payment.step + 1] + (status,)
-        payment.outcome = Outcome(path, outcome.errors, outcome.warnings, outcome.magic)
+        shown = outcome.errors if errors is None else {**outcome.errors, status: errors}
+        payment.outcome = Outcome(path, shown, outcome.warnings, outcome.magic)
         if status == PaymentStatus.SUCCEEDED and payment.booked_seq is None:
             self._book(payment, now, force=True)
         return self._move(payment, len(path) - 1, now)

@@ -1,7 +1,9 @@
-"""The Danish bank calendar: which days Danish banks book and settle payments.
+"""The bank calendars: which days Danish banks book and settle payments, and which days TARGET2 settles euro.
 
 A bank day is a weekday (Monday to Friday) that is not one of the bank holidays returned by
-:func:`danish_bank_holidays`. Pure standard library; holidays are computed once per year and cached.
+:func:`danish_bank_holidays`. A euro payment also needs a TARGET2 business day: a weekday that is not a
+TARGET2 closing day (:func:`target2_closing_days`). :func:`is_settlement_day` combines both by currency.
+Pure standard library; holidays are computed once per year and cached.
 """
 
 from __future__ import annotations
@@ -13,12 +15,17 @@ from typing import Mapping
 
 __all__ = [
     "bank_days",
+    "closing_reason",
     "danish_bank_holidays",
     "easter_sunday",
     "holiday_name",
     "is_bank_day",
+    "is_settlement_day",
+    "is_target2_day",
     "next_bank_day",
+    "next_settlement_day",
     "previous_bank_day",
+    "target2_closing_days",
 ]
 
 _ONE_DAY = _dt.timedelta(days=1)
@@ -46,6 +53,16 @@ _FIXED_DATES: tuple[tuple[int, int, str], ...] = (
     (12, 26, "2. juledag"),
     (12, 31, "Nytårsaftensdag"),
 )
+
+
+#: TARGET2 closing days besides weekends, fixed by the ECB since 2000 and unchanged for T2 (2023): New
+#: Year's Day, Good Friday, Easter Monday, 1 May, Christmas Day and 26 December. Sources: Finance Denmark,
+#: "The financial infrastructure" (lists the six days "TARGET2 is closed on ... in addition to Saturdays and
+#: Sundays"), and QuantLib's TARGET calendar (the same six days since 2000).
+_TARGET2_FIXED: tuple[tuple[int, int, str], ...] = (
+    (1, 1, "New Year's Day"), (5, 1, "Labour Day"), (12, 25, "Christmas Day"), (12, 26, "Boxing Day"),
+)
+_TARGET2_EASTER: tuple[tuple[int, str], ...] = ((-2, "Good Friday"), (1, "Easter Monday"))
 
 
 def easter_sunday(year: int) -> _dt.date:
@@ -79,6 +96,51 @@ def _holidays(year: int) -> Mapping[_dt.date, str]:
         if last_year is None or year <= last_year:
             add(easter + _dt.timedelta(days=offset), name)
     return MappingProxyType(dict(sorted(table.items())))
+
+
+@lru_cache(maxsize=None)
+def _target2(year: int) -> Mapping[_dt.date, str]:
+    table = {_dt.date(year, month, day): name for month, day, name in _TARGET2_FIXED}
+    easter = easter_sunday(year)
+    table.update({easter + _dt.timedelta(days=offset): name for offset, name in _TARGET2_EASTER})
+    return MappingProxyType(dict(sorted(table.items())))
+
+
+def target2_closing_days(year: int) -> dict[_dt.date, str]:
+    """Return the TARGET2 closing days of ``year`` besides weekends (dates in order, English names)."""
+    return dict(_target2(year))
+
+
+def is_target2_day(d: _dt.date) -> bool:
+    """Tell whether TARGET2 settles euro on ``d``: a weekday that is not a TARGET2 closing day."""
+    d = _as_date(d)
+    return d.weekday() < 5 and d not in _target2(d.year)
+
+
+def is_settlement_day(d: _dt.date, currency: str) -> bool:
+    """A Danish bank day, and for EUR also a TARGET2 business day."""
+    return is_bank_day(d) and (currency != "EUR" or is_target2_day(d))
+
+
+def next_settlement_day(d: _dt.date, currency: str) -> _dt.date:
+    """Return ``d`` itself if a payment in ``currency`` settles on it, otherwise the first such day after it."""
+    d = _as_date(d)
+    while not is_settlement_day(d, currency):
+        d += _ONE_DAY
+    return d
+
+
+def closing_reason(d: _dt.date, currency: str) -> str | None:
+    """Why a payment in ``currency`` does not settle on ``d`` (weekday, holiday or TARGET2 closing), or None."""
+    d = _as_date(d)
+    if d.weekday() >= 5:
+        return d.strftime("%A")
+    name = holiday_name(d)
+    if name:
+        return name
+    if currency == "EUR" and d in _target2(d.year):
+        return f"{_target2(d.year)[d]}, a TARGET2 closing day for EUR payments"
+    return None
 
 
 def _as_date(d: _dt.date) -> _dt.date:

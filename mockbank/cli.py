@@ -11,9 +11,8 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
-from mockbank import __version__, signing, verification
+from mockbank import __version__, explanation, signing, verification
 from mockbank.settings import (DEFAULT_JOURNAL_MAX, DEFAULT_MAX_BODY, DEFAULT_MAX_CLOCK_SKEW, DEFAULT_SANDBOX_TTL,
                                DEFAULT_STEP_SECONDS)
 
@@ -32,6 +31,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.exit(2, f"mockbank {args.command}: error: {error}\n")
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `mockbank sign --json | head`: the reader went away
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        sys.stderr.write(f"mockbank {args.command}: stopped: the output was closed before everything was "
+                         "written (broken pipe)\n")
+        return 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,7 +64,10 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
                         help="where the bank's state lives: a SQLite file (default mockbank.db, or $MOCKBANK_DB), "
                              "':memory:' for a throwaway bank, or postgresql://user:password@host:port/dbname "
                              "(pip install 'mockbank[postgres]') for several servers sharing one bank")
-    parser.add_argument("--reset", action="store_true", help="start from the fixtures even if --db holds a bank")
+    parser.add_argument("--reset", action="store_true", help="start from the fixtures even if --db holds a bank "
+                                                               "(refused while another process has it open)")
+    parser.add_argument("--force", action="store_true",
+                        help="with --reset: reset even when another process has the database open")
     parser.add_argument("--clock", metavar="ISO8601", help="start the bank clock at this instant (UTC if no zone)")
     parser.add_argument("--frozen-clock", action="store_true", help="stop the bank clock (move it via /_mock/clock)")
     parser.add_argument("--max-clock-skew", default=f"{DEFAULT_MAX_CLOCK_SKEW:g}", metavar="SECONDS",
@@ -81,16 +88,30 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
                         help="an unused sandbox is deleted after this many seconds (default %(default)s, a day)")
     parser.add_argument("--lenient-time", action="store_true",
                         help="also accept the compact auth time formats yyyyMMddHHmmss and yyyyMMddTHHmmss")
+    parser.add_argument("--cutoff-normal", default="18:30", metavar="HH:MM|off",
+                        help="Danish time after which a Normal (urgency 1) payment dated today moves to the next "
+                             "bank day (default %(default)s)")
+    parser.add_argument("--cutoff-same-day", default="14:00", metavar="HH:MM|off",
+                        help="the same for SameDay (urgency 2) payments (default %(default)s, the last Intraday "
+                             "Clearing cycle)")
+    parser.add_argument("--express-limit", default="500000", metavar="DKK",
+                        help="largest express (urgency 3) payment (default %(default)s, the Express Clearing's)")
+    parser.add_argument("--fik-creditor-prefix", default="", metavar="DIGITS",
+                        help="require FI creditor numbers (+71/+73/+75) to start with these digits, e.g. 8")
     parser.add_argument("--reject-unknown-fields", action="store_true",
                         help="answer fields the schemas do not define with 400 (a payment's own: status 32) "
                              "instead of ignoring them")
     parser.add_argument("--lenient-request-id", action="store_true",
                         help="do not require auth requestId == body/query requestId (and hash id == requestId)")
+    parser.add_argument("--quiet", action="store_true", help="no access log (one line per API request by default)")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text",
+                        help="access log lines as text (default) or one JSON object per line, for log collectors")
     parser.set_defaults(handler=run_serve)
 
 
 def run_serve(args: argparse.Namespace) -> int:
     from mockbank import fixtures, server
+    from mockbank.fik import FikRules
     from mockbank.settings import Settings
     from mockbank.store import StoreError
 
@@ -101,14 +122,16 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UsageError("--workers and --threads must be at least 1")
     if args.journal_max < 1 or args.sandbox_ttl < 1:
         raise UsageError("--journal-max and --sandbox-ttl must be at least 1")
-    settings = Settings(progression=args.progression, step_seconds=args.step_seconds, max_clock_skew=skew,
+    settings = Settings(execution=_execution_rules(args), fik=FikRules(args.fik_creditor_prefix),
+                        progression=args.progression, step_seconds=args.step_seconds, max_clock_skew=skew,
                         require_request_id_match=not args.lenient_request_id,
                         lenient_time_formats=args.lenient_time, reject_unknown_fields=args.reject_unknown_fields,
                         clock_start=args.clock, frozen_clock=args.frozen_clock, journal_max=args.journal_max,
                         sandbox_ttl=args.sandbox_ttl)
     options = server.ServeOptions(host=args.host, port=args.port, fixtures=args.fixtures, db=args.db,
                                   workers=args.workers, threads=args.threads, max_body=args.max_body,
-                                  reset=args.reset)
+                                  reset=args.reset, force=args.force, quiet=args.quiet,
+                                  log_format=args.log_format)
     try:
         server.serve(options, settings)
     except fixtures.FixtureError as error:
@@ -116,6 +139,27 @@ def run_serve(args: argparse.Namespace) -> int:
     except (OSError, ValueError, StoreError) as error:
         raise UsageError(str(error)) from None
     return 0
+
+
+def _execution_rules(args: argparse.Namespace):
+    from mockbank.execution import NORMAL, SAME_DAY, ExecutionRules, parse_cutoff
+
+    cutoffs = {}
+    for urgency, option, text in ((NORMAL, "--cutoff-normal", args.cutoff_normal),
+                                  (SAME_DAY, "--cutoff-same-day", args.cutoff_same_day)):
+        try:
+            cutoffs[urgency] = parse_cutoff(text)
+        except ValueError as error:
+            raise UsageError(f"{option}: {error}") from None
+    try:
+        limit = Decimal(args.express_limit)
+    except ArithmeticError:
+        raise UsageError(f"--express-limit: {args.express_limit!r} is not an amount") from None
+    if not limit.is_finite() or limit <= 0:
+        raise UsageError(f"--express-limit: {args.express_limit!r} must be a positive amount")
+    if args.fik_creditor_prefix and not args.fik_creditor_prefix.isdigit():
+        raise UsageError(f"--fik-creditor-prefix: {args.fik_creditor_prefix!r} must be digits")
+    return ExecutionRules(cutoffs=cutoffs, express_limit=limit)
 
 
 # --------------------------------------------------------------------------- shared options
@@ -268,9 +312,14 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--query", metavar="QUERY", help="the query string of a GET, e.g. 'requestId=REQ_01'")
     parser.add_argument("--method", choices=("GET", "POST"), help="default: POST with --body, GET otherwise")
     parser.add_argument("--path", help="default: /payment for a body with transactions, /status otherwise")
-    parser.add_argument("--now", metavar="ISO8601", help="the bank clock, to check the clock skew")
+    clock = parser.add_mutually_exclusive_group()
+    clock.add_argument("--now", metavar="ISO8601",
+                       help="the bank clock to check the auth time against (default: this host's time, UTC, "
+                            "as the server does)")
+    clock.add_argument("--no-clock-check", action="store_true",
+                       help="do not check the auth time against a clock (e.g. for a header captured long ago)")
     parser.add_argument("--max-clock-skew", default=f"{DEFAULT_MAX_CLOCK_SKEW:g}", metavar="SECONDS",
-                        help="allowed distance of 'time' from --now, or 'off' (default %(default)s)")
+                        help="allowed distance of 'time' from the clock, or 'off' (default %(default)s)")
     parser.add_argument("--journal-max", type=int, default=DEFAULT_JOURNAL_MAX, metavar="N",
                         help="journal entries kept per sandbox; older ones are dropped (default %(default)s)")
     parser.add_argument("--sandbox-ttl", type=int, default=DEFAULT_SANDBOX_TTL, metavar="SECONDS",
@@ -284,31 +333,26 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
 def run_explain(args: argparse.Namespace) -> int:
     lookup = _explain_credentials(args)
     header = _header_value(args.header)
-    bank_now = _parse_time(args.now, "--now") if args.now else None
+    bank_now = None if args.no_clock_check else _parse_time(args.now, "--now")
     skew = _clock_skew(args.max_clock_skew)
+    if bank_now is None or skew is None:
+        clock_note = "not checked (--no-clock-check or --max-clock-skew off)"
+    else:
+        source = "--now" if args.now else "this host's clock"
+        clock_note = (f"auth time checked against {signing.format_auth_time(bank_now)} UTC ({source}), ±{skew:g} s; "
+                      "--now sets another clock, --no-clock-check skips the check")
     body = _read_json(args.body, "--body") if args.body else None
     if body is not None and not isinstance(body, dict):
         raise UsageError("--body: the request body must be a JSON object")
-    query = _query_dict(args.query or "")
-    method = args.method or ("POST" if body is not None else "GET")
-    path = args.path or ("/payment" if body and "transactions" in body else "/status")
-    out = []
-    try:
-        auth = signing.parse_authorization(header)
-    except signing.MalformedHeader as error:
-        verdict = verification.Verdict(False, "malformed-header", error.message,
-                                       steps=(verification.Step("header", False, error.message),))
-    else:
-        out.append(("decoded auth object", json.dumps(_auth_json(auth), ensure_ascii=False, indent=2)))
-        verdict = verification.verify(auth, method=method, path=path, query=query, body=body,
-                                      credentials=lookup,
-                                      clock_now=bank_now, max_clock_skew=skew,
-                                      lenient_time_formats=args.lenient_time)
+    result = explanation.explain(header, credentials=lookup, body=body,
+                                 query=explanation.query_dict(args.query or ""), method=args.method,
+                                 path=args.path, clock_now=bank_now, max_clock_skew=skew,
+                                 lenient_time_formats=args.lenient_time, clock_note=clock_note)
     if args.json:
-        print(json.dumps({"request": f"{method} {path}", **verdict.to_json()}, ensure_ascii=False, indent=2))
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
-        print(render_explanation(f"{method} {path}", verdict, out))
-    return 0 if verdict.ok else 1
+        print(explanation.render_text(result))
+    return 0 if result.verdict.ok else 1
 
 
 def _explain_credentials(args: argparse.Namespace) -> verification.CredentialLookup:
@@ -322,47 +366,6 @@ def _explain_credentials(args: argparse.Namespace) -> verification.CredentialLoo
         return verification.StaticCredentials(tuple(fixtures.load(args.fixtures).credentials()))
     except fixtures.FixtureError as error:
         raise UsageError(str(error)) from None
-
-
-def render_explanation(request: str, verdict: verification.Verdict, preamble: list[tuple[str, str]] = ()) -> str:
-    """The verification of one request as text: each step, then the verdict and the diagnosis."""
-    lines = [f"request        {request}"]
-    for title, text in preamble:
-        lines.append(f"{title}:")
-        lines.extend("    " + line for line in text.splitlines())
-    for step in verdict.steps:
-        lines.append(f"  [{'ok' if step.passed else 'FAIL'}] {step.name}: {step.detail}")
-    if verdict.ok:
-        lines.append("verdict        signature valid")
-        for hash_id, rounding in verdict.amount_rounding.items():
-            lines.append(f"note           {hash_id}: amount rounded {rounding} (more than two decimals)")
-        return "\n".join(lines)
-    lines.append(f"verdict        401 Invalid Signature, cause {verdict.cause}")
-    if len(verdict.mistakes) > 1:
-        lines.append(f"mistakes       {', '.join(verdict.mistakes)}")
-    lines.append(f"why            {verdict.message}")
-    if verdict.expected_payload:
-        lines.append(f"expected payload for {verdict.hash_id}:\n               {verdict.expected_payload}")
-    if verdict.hint:
-        lines.append(f"fix            {verdict.hint}")
-    return "\n".join(lines)
-
-
-def _query_dict(query: str) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for key, value in parse_qsl(query.lstrip("?"), keep_blank_values=True):
-        values[key] = [*values[key], value] if isinstance(values.get(key), list) else (
-            [values[key], value] if key in values else value)
-    return values
-
-
-def _auth_json(auth: signing.AuthObject) -> dict[str, Any]:
-    data: dict[str, Any] = {"serviceProvider": auth.service_provider, "account": auth.account, "time": auth.time,
-                            "requestId": auth.request_id}
-    if auth.user is not None:
-        data["user"] = auth.user
-    data["hash"] = [{"id": entry.id, "hash": entry.hash} for entry in auth.hashes]
-    return data
 
 
 # --------------------------------------------------------------------------- certify

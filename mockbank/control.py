@@ -129,7 +129,7 @@ def clear_faults() -> Response:
 
 @blueprint.get("/magic")
 def magic_values() -> Response:
-    return json_response(magic.catalogue_json())
+    return json_response(magic.catalogue_json(current_bank().settings))
 
 
 @blueprint.post("/progress")
@@ -144,10 +144,21 @@ def progress() -> Response:
                                or status not in magic.STATUS_NAMES or status == magic.NOT_FOUND):
         raise ApiError(400, "bad-request", "status needs a paymentId and must be a payment status other than 64",
                        [{"pointer": "/status", "reason": "is not a status a payment can be moved to"}])
+    errors = body.get("errors")
+    if errors is not None and (status not in (magic.REJECTED, magic.FAILED) or not _is_error_list(errors)):
+        raise ApiError(400, "bad-request", 'errors go with status 16 or 32 and must be a list of '
+                                           '{"code": "...", "text": "..."}',
+                       [{"pointer": "/errors", "reason": "is not a list of {code, text} for status 16 or 32"}])
     bank = current_bank()
-    moved = bank.progress(payment_id, status, account)
+    moved = bank.progress(payment_id, status, account, errors)
     return json_response({"payments": [render.payment_description(payment, bank.mode(payment.account))
                                        for payment in moved]})
+
+
+def _is_error_list(errors: Any) -> bool:
+    return isinstance(errors, list) and bool(errors) and all(
+        isinstance(item, dict) and set(item) == {"code", "text"} and isinstance(item["code"], str)
+        and item["code"].strip() != "" and isinstance(item["text"], str) for item in errors)
 
 
 @blueprint.get("/payments")

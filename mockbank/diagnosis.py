@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from mockbank.money import to_decimal
@@ -26,8 +27,8 @@ from mockbank.signing import FIELDS, NOW_FORMAT, SEPARATOR, Payload, key_bytes, 
 
 #: Cause codes in the order a combined mistake is reported (the first is the ``cause``).
 MISTAKE_ORDER = ("key-byte-order", "key-as-text", "token-case", "token-not-hashed", "token-encoding",
-                 "field-order", "empty-fields-dropped", "amount-format", "date-format", "time-mismatch",
-                 "payid-mismatch", "hash-encoding")
+                 "field-order", "empty-fields-dropped", "amount-format", "amount-rounded", "date-format",
+                 "time-mismatch", "payid-mismatch", "payid-empty", "hash-encoding")
 
 HINTS = {
     "key-byte-order": "Use the GUID's 16 bytes in .NET Guid.ToByteArray() order (Python: "
@@ -44,6 +45,13 @@ HINTS = {
                             "and credacc, so it contains runs of '#'.",
     "amount-format": "Write the amount with exactly two decimals, '.' as separator and no grouping, in the "
                      "invariant culture (C#: amount.ToString(\"0.00\", CultureInfo.InvariantCulture)).",
+    "amount-rounded": "Sign the amount exactly as sent, with its cents: two decimals, '.' as separator "
+                      "(1234.5 -> 1234.50), never rounded or cut to whole units (C#: use decimal, not int).",
+    "payid-empty": "The ninth component (payid) of a non-payment payload is the requestId (the same value as "
+                   "hash[0].id); of a payment payload the paymentId. It is never empty.",
+    "values-spaces-stripped": "Do not remove spaces from the serialized auth JSON (Python: "
+                              "json.dumps(auth).replace(' ', '') also changes the values); serialize it compactly "
+                              "instead: json.dumps(auth, separators=(',', ':')).",
     "date-format": "Write the payment date as yyyyMMdd in the payload (the body keeps yyyy-MM-dd).",
     "time-mismatch": "Compute 'now' once, in UTC, and use the same instant for the auth object's time "
                      "(yyyy-MM-ddTHH:mm:ss) and the payload (yyyyMMddHHmmss).",
@@ -210,6 +218,10 @@ def _dimensions(item: SignedItem, secrets: SigningSecrets, fields: dict[str, str
     if payment:
         dimensions += [_amount_variants(item, fields["amount"]), _date_variants(fields["paydate"])]
     dimensions.append(_time_variants(fields["now"], auth_time))
+    if fields["payid"]:
+        empty = [Variant("payid-empty", f"the payload's payid (ninth component) was empty instead of "
+                                        f"{fields['payid']!r}", component=("payid", ""))]
+        dimensions.append((empty, empty))
     if payment and fields["payid"] != fields["reqid"]:
         payid = [Variant("payid-mismatch", f"the payload's payid was the requestId {fields['reqid']!r} "
                                            f"instead of the paymentId {fields['payid']!r}",
@@ -258,9 +270,19 @@ _NAMED_LAYOUTS = (
 )
 
 
+def _prose_with_credacc() -> Iterator[tuple[str, tuple[str, ...]]]:
+    """The docs' prose order with credacc, which the prose leaves out, put at any position."""
+    for position in range(len(_DOCS_BULLET_ORDER) + 1):
+        order = _DOCS_BULLET_ORDER[:position] + ("credacc",) + _DOCS_BULLET_ORDER[position:]
+        if order != _NAMED_LAYOUTS[1][1]:
+            yield f"the docs' prose bullet order with credacc at position {position + 1}: {'#'.join(order)}", order
+
+
 def _layout_variants(fields: dict[str, str], payment: bool) -> tuple[list[Variant], list[Variant]]:
     named = [Variant("field-order", f"the payload used {what}", join=_join_in(order))
              for what, order in _NAMED_LAYOUTS]
+    prose = [Variant("field-order", f"the payload used {what}", join=_join_in(order))
+             for what, order in _prose_with_credacc()]
     dropped = Variant("empty-fields-dropped", "empty components were left out of the payload",
                       join=_join_non_empty)
     permuted = []
@@ -269,7 +291,7 @@ def _layout_variants(fields: dict[str, str], payment: bool) -> tuple[list[Varian
             continue
         permuted.append(Variant("field-order", "the payload's components were in the order " + "#".join(order),
                                 join=_join_in(order)))
-    return named + [dropped] + permuted, named + [dropped]
+    return named + [dropped] + prose + permuted, named + [dropped]
 
 
 def _single_moves() -> Iterator[tuple[str, ...]]:
@@ -294,17 +316,36 @@ def _amount_variants(item: SignedItem, amount: str) -> list[Variant]:
     two = f"{value:.2f}"
     whole, _, cents = two.partition(".")
     grouped = f"{int(whole):,}" if whole.lstrip("-").isdigit() else whole
-    texts = {
-        (raw.strip() if isinstance(raw, str) else format(value, "f")): "as sent, not with two decimals",
-        format(value.normalize(), "f"): "without two decimals",
-        repr(float(value)): "as a float's text, not with two decimals",
-        f"{whole},{cents}": "with a decimal comma",
-        f"{grouped}.{cents}": "with thousands separators",
-        f"{grouped.replace(',', '.')},{cents}": "in Danish notation (thousands '.', decimal ',')",
-        f"{grouped.replace(',', ' ')},{cents}": "with blanks as thousands separators and a decimal comma",
-    }
-    return [Variant("amount-format", f"the amount was written {what} ({text!r} instead of {amount!r})",
-                    component=("amount", text)) for text, what in texts.items() if text != amount]
+    # Simplest explanation first: a text several spellings produce (0,01 is a decimal comma and also "Danish
+    # notation") keeps the first, simplest description.
+    texts: dict[str, str] = {}
+    for text, what in (
+        (raw.strip() if isinstance(raw, str) else format(value, "f"), "as sent, not with two decimals"),
+        (format(value.normalize(), "f"), "without two decimals"),
+        (repr(float(value)), "as a float's text, not with two decimals"),
+        (f"{whole},{cents}", "with a decimal comma"),
+        (f"{grouped}.{cents}", "with thousands separators"),
+        (f"{grouped.replace(',', '.')},{cents}", "in Danish notation (thousands '.', decimal ',')"),
+        (f"{grouped.replace(',', ' ')},{cents}", "with blanks as thousands separators and a decimal comma"),
+    ):
+        texts.setdefault(text, what)
+    variants = [Variant("amount-format", f"the amount was written {what} ({text!r} instead of {amount!r})",
+                        component=("amount", text)) for text, what in texts.items() if text != amount]
+    return variants + _rounded_variants(value, amount, set(texts))
+
+
+def _rounded_variants(value: Decimal, amount: str, taken: set[str]) -> list[Variant]:
+    """An amount with cents signed in whole units: cut (1234.5 -> 1234) or rounded (-> 1235), with or without .00."""
+    if value == value.to_integral_value():
+        return []
+    found: dict[str, str] = {}
+    for whole, how in ((value.to_integral_value(ROUND_DOWN), "cut"), (value.to_integral_value(ROUND_HALF_UP),
+                                                                        "rounded")):
+        for text in (f"{whole:f}", f"{whole:f}.00"):
+            if text not in taken and text != amount:
+                found.setdefault(text, how)
+    return [Variant("amount-rounded", f"the amount was {how} to whole units ({text!r} instead of {amount!r})",
+                    component=("amount", text)) for text, how in found.items()]
 
 
 def _date_variants(paydate: str) -> list[Variant]:

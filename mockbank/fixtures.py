@@ -15,6 +15,8 @@ from mockbank.accounts import normalize_account
 
 DEMO_FIXTURE = "demo.json"
 DEFAULT_HISTORY_DAYS = 90
+#: Keys starting with this are the user's own and never an error; every other unknown key is (a typo shows).
+EXTENSION_PREFIX = "x-"
 
 
 class FixtureError(ValueError):
@@ -64,6 +66,11 @@ def from_document(document: Any, source: str = "fixture") -> Fixture:
     problems = schemas.violations("fixtures", document)
     if problems:
         raise FixtureError(f"{source}: " + "; ".join(f"{p.pointer or '/'} {p.reason}" for p in problems))
+    unknown = [p for p in schemas.unknown_fields("fixtures", document)
+               if not any(part.startswith(EXTENSION_PREFIX) for part in p.pointer.split("/"))]
+    if unknown:
+        raise FixtureError(f"{source}: " + "; ".join(f"{p.pointer} {p.reason}" for p in unknown)
+                           + f" (keys of your own go under an '{EXTENSION_PREFIX}' prefix, e.g. 'x-note')")
     erps = tuple(Erp(e["serviceProvider"], e["apiKey"], e.get("progression")) for e in document["erps"])
     known = {erp.service_provider for erp in erps}
     accounts = []

@@ -25,7 +25,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Callable, Iterator, Sequence
 
 from mockbank import history_tables as tables
-from mockbank import money
+from mockbank import fik, money
 from mockbank.bankdays import bank_days, next_bank_day, previous_bank_day
 
 __all__ = ["KINDS", "HistoryEntry", "balance_floor", "generate_history"]
@@ -326,19 +326,10 @@ def _customer_transfer(ctx: _Day) -> list[HistoryEntry]:
                    debtor_text=text, debtor_message=message)]
 
 
-def _luhn(digits: str) -> str:
-    """Modulus-10 check digit, as used in FIK +71 OCR references."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch) * (2 if i % 2 == 0 else 1)
-        total += n - 9 if n > 9 else n
-    return str(-total % 10)
-
-
 def _fik_payment(ctx: _Day) -> list[HistoryEntry]:
     customer = _pick(ctx.rng, ctx.profile.customers)
     reference = f"{ctx.invoice_no():014d}"
-    ocr = reference + _luhn(reference)
+    ocr = reference + fik.check_digit(reference)
     amount = ctx.invoice(300, 12000)
     return [_draft(ctx, "FIK", amount, f"FIK +71 {ocr}", value=_incoming_value_date(ctx),
                    counterparty_name=customer.name, counterparty_account=customer.account,

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from mockbank import execution, rules
 from mockbank.models import Outcome, PaymentStatus
+from mockbank.settings import Settings
 
 CREATED, PENDING, ACCEPTED, SUCCEEDED, REJECTED, FAILED, NOT_FOUND, WARNING, CANCELLING, WAITING = PaymentStatus
 
@@ -102,7 +104,11 @@ STATUS_NAMES = {1: "Created", 2: "Pending", 4: "Accepted", 8: "Succeeded", 16: "
                 64: "NotFound", 128: "Warning", 256: "Cancelling", 512: "Waiting"}
 
 
-def catalogue_json() -> dict[str, Any]:
-    """The catalogue as served at ``GET /_mock/magic``."""
+def catalogue_json(settings: Settings | None = None) -> dict[str, Any]:
+    """The catalogue as served at ``GET /_mock/magic``: magic values, the dynamic rules, the payment rules
+    every payment must pass (:data:`mockbank.rules.CATALOGUE`) and the urgencies with their cut-offs."""
+    settings = settings or Settings()
     return {"values": [entry.to_json() for entry in CATALOGUE], "rules": list(DYNAMIC_RULES),
+            "paymentRules": list(rules.CATALOGUE), "urgencies": execution.describe(settings.execution),
+            "fikCreditorPrefix": settings.fik.creditor_prefix or None,
             "statuses": {str(code): name for code, name in STATUS_NAMES.items()}}

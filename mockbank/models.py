@@ -77,6 +77,7 @@ class Entry:
     value: date
     amount: Decimal
     details: dict[str, Any]  # type, text, counterparties, codes, advis, ... as the statement shows them
+    sequence: int = 0  # the statement's "sequence": 1, 2, 3, ... per account, in booking order
 
 
 @dataclass(frozen=True)

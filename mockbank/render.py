@@ -101,7 +101,7 @@ def balance_report(report: BalanceReport) -> dict[str, Any]:
 
 def _common_entry(entry: Entry) -> dict[str, Any]:
     details = entry.details
-    body = {"id": entry.entry_id, "sequence": entry.seq,
+    body = {"id": entry.entry_id, "sequence": entry.sequence,
             "date": {"booking": f"{entry.booking.isoformat()}T00:00:00", "value": f"{entry.value.isoformat()}T00:00:00"},
             "type": details.get("type") or "Transfer", "text": details.get("text") or ""}
     codes = details.get("transactionCodes")

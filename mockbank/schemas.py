@@ -12,6 +12,7 @@ integral ``Decimal``.
 from __future__ import annotations
 
 import copy
+import difflib
 import functools
 import json
 import math
@@ -196,13 +197,20 @@ def _collect_unknown(schema: dict, name: str, instance, path: list, found: list[
             if key in properties:
                 _collect_unknown(*properties[key], value, [*path, key], found)
             else:
-                found.append(Violation(_pointer([*path, key]), "is not a known field"))
+                found.append(Violation(_pointer([*path, key]), "is not a known field" + _did_you_mean(key, properties)))
     elif isinstance(instance, list):
         items = [(branch["items"], branch_name) for branch, branch_name in branches
                  if isinstance(branch.get("items"), dict)]
         for index, value in enumerate(instance):
             for item_schema, item_name in items[:1]:
                 _collect_unknown(item_schema, item_name, value, [*path, index], found)
+
+
+def _did_you_mean(key: str, known) -> str:
+    """`` (did you mean 'openingBalance'?)`` for a key close to a known one (any case), else ``""``."""
+    by_lower = {name.lower(): name for name in known}
+    close = difflib.get_close_matches(key.lower(), list(by_lower), n=1, cutoff=0.75)
+    return f" (did you mean {by_lower[close[0]]!r}?)" if close else ""
 
 
 def openapi() -> dict:

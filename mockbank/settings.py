@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mockbank.execution import ExecutionRules
+from mockbank.fik import FikRules
+
 PROGRESSION_MODES = ("poll", "time", "manual")
 
 #: How far the auth object's ``time`` may be from the clock, in seconds (the real service: 15 minutes).
@@ -42,3 +45,5 @@ class Settings:
     option_defaults: dict[str, bool] = field(default_factory=default_options)
     journal_max: int = DEFAULT_JOURNAL_MAX
     sandbox_ttl: int = DEFAULT_SANDBOX_TTL
+    execution: ExecutionRules = field(default_factory=ExecutionRules)  # cut-offs, express limit
+    fik: FikRules = field(default_factory=FikRules)

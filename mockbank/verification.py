@@ -19,7 +19,7 @@ from decimal import ROUND_DOWN, InvalidOperation
 from typing import Any, Protocol
 
 from mockbank.accounts import normalize_account
-from mockbank.diagnosis import SignedItem, SigningSecrets, diagnose
+from mockbank.diagnosis import HINTS, SignedItem, SigningSecrets, diagnose
 from mockbank.money import to_decimal
 from mockbank.signing import (
     CANONICAL_ROUNDING,
@@ -51,6 +51,9 @@ class CredentialLookup(Protocol):
     def integration_code(self, service_provider: str, account: str) -> str | None:
         """The integration code of an account linked to the ERP, or None."""
 
+    # Optional: ``service_providers() -> list[str]``, every known ERP name, lets :func:`verify` recognise a
+    # name whose spaces the client removed.
+
 
 @dataclass(frozen=True)
 class StaticCredentials:
@@ -65,6 +68,9 @@ class StaticCredentials:
         return next((c.integration_code for c in self.entries
                      if c.service_provider == service_provider and normalize_account(c.account) == account),
                     None)
+
+    def service_providers(self) -> list[str]:
+        return list(dict.fromkeys(c.service_provider for c in self.entries))
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,12 @@ def verify(auth: AuthObject, *, method: str, path: str, query: Mapping[str, Any]
 
     api_key = credentials.api_key(auth.service_provider)
     if api_key is None:
+        spaced = _with_spaces(auth.service_provider, getattr(credentials, "service_providers", list)())
+        if spaced is not None:
+            return fail("values-spaces-stripped", f"serviceProvider {auth.service_provider!r} is not a known ERP, "
+                                                  f"but {spaced!r} is: the client removed the spaces from the auth "
+                                                  "JSON's values", "service provider",
+                        hint=HINTS["values-spaces-stripped"])
         return fail("unknown-service-provider", f"serviceProvider {auth.service_provider!r} is not a known ERP",
                     "service provider", hint="Use the ERP name issued together with the API key.")
     steps.append(Step("service provider", True, f"{auth.service_provider!r} is known"))
@@ -167,6 +179,10 @@ def verify(auth: AuthObject, *, method: str, path: str, query: Mapping[str, Any]
     source = body if method.upper() == "POST" else query
     request_id = component_text((source or {}).get("requestId"))
     if require_request_id_match and auth.request_id != request_id:
+        if _with_spaces(auth.request_id, [request_id]):
+            return fail("values-spaces-stripped", _stripped_message("the auth object's requestId", auth.request_id,
+                                                                    request_id), "requestId",
+                        hint=HINTS["values-spaces-stripped"])
         return fail("request-id-mismatch",
                     f"the auth object's requestId {auth.request_id!r} differs from the request's "
                     f"requestId {request_id!r}", "requestId",
@@ -177,7 +193,7 @@ def verify(auth: AuthObject, *, method: str, path: str, query: Mapping[str, Any]
               "request_id": request_id, "service_provider": auth.service_provider, "now": now}
     items, failure = _signed_items(auth, payment, body, common, require_request_id_match)
     if failure is not None:
-        return fail(*failure)
+        return fail(*failure, hint=HINTS.get(failure[0]))
     steps.append(Step("hashes", True, f"{len(items)} hash(es) to check"))
 
     secrets = SigningSecrets(api_key, integration_code)
@@ -205,6 +221,9 @@ def _signed_items(auth: AuthObject, payment: bool, body: Mapping[str, Any] | Non
     if not payment:
         first = auth.hashes[0]
         if require_request_id_match and first.id != common["request_id"]:
+            if _with_spaces(first.id, [common["request_id"]]):
+                return [], ("values-spaces-stripped", _stripped_message("hash[0].id", first.id, common["request_id"]),
+                            "hashes")
             return [], ("request-id-mismatch",
                         f"hash[0].id is {first.id!r}; outside POST /payment it must be the requestId "
                         f"{common['request_id']!r}", "hashes")
@@ -219,6 +238,9 @@ def _signed_items(auth: AuthObject, payment: bool, body: Mapping[str, Any] | Non
         candidates = [entry for entry in auth.hashes if entry.id == payment_id]
         occurrence = seen[payment_id] = seen.get(payment_id, -1) + 1
         entry = candidates[min(occurrence, len(candidates) - 1)] if candidates else None
+        if entry is None and any(_with_spaces(e.id, [payment_id]) for e in auth.hashes):
+            stripped = payment_id.replace(" ", "")
+            return [], ("values-spaces-stripped", _stripped_message("a hash id", stripped, payment_id), "hashes")
         if entry is None:
             only_request_id = [e.id for e in auth.hashes] == [common["request_id"]]
             hint = ("Found a single hash with id = requestId: payment requests need one hash per "
@@ -228,6 +250,16 @@ def _signed_items(auth: AuthObject, payment: bool, body: Mapping[str, Any] | Non
                         "hashes")
         items.append(SignedItem(payment_id, transaction_payload(transaction, **common), entry.hash, transaction))
     return items, None
+
+
+def _with_spaces(received: str, known: list[str]) -> str | None:
+    """The known value that ``received`` is with its spaces removed, or None."""
+    return next((value for value in known if " " in value and value.replace(" ", "") == received), None)
+
+
+def _stripped_message(what: str, received: str, sent: str) -> str:
+    return (f"{what} is {received!r}, but the request says {sent!r}: the client removed the spaces from the "
+            "auth JSON's values")
 
 
 def _matching_rounding(key: bytes, item: SignedItem) -> str | None:

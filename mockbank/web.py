@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 from flask.json.provider import JSONProvider
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.http import HTTP_STATUS_CODES
 
 from mockbank.faults import FaultPlan
 from mockbank.jsonnumbers import decimal_to_json
@@ -38,6 +39,41 @@ class SandboxMiddleware:
             environ = {**environ, SANDBOX_KEY: sandbox_id, "PATH_INFO": rest,
                        "SCRIPT_NAME": f"{environ.get('SCRIPT_NAME', '')}/sandboxes/{sandbox_id}"}
         return self.app(environ, start_response)
+
+
+#: Reason phrases as IIS/ASP.NET write them (the real service runs on .NET): Werkzeug would send its own in
+#: upper case ("503 SERVICE UNAVAILABLE"), and clients such as Odoo 1.x turn the phrase into a state.
+IIS_REASON_PHRASES = {
+    200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
+    403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout", 409: "Conflict",
+    413: "Request Entity Too Large", 415: "Unsupported Media Type", 429: "Too Many Requests",
+    500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+def iis_status(status: str) -> str:
+    """``"503 SERVICE UNAVAILABLE"`` -> ``"503 Service Unavailable"``; a phrase of our own is kept as it is."""
+    code, _, phrase = status.partition(" ")
+    if not code.isdigit():
+        return status
+    default = HTTP_STATUS_CODES.get(int(code), "UNKNOWN")
+    if phrase and phrase != default.upper():
+        return status
+    return f"{code} {IIS_REASON_PHRASES.get(int(code), default)}"
+
+
+class ReasonPhraseMiddleware:
+    """Writes every status line with the IIS reason phrase (see :data:`IIS_REASON_PHRASES`)."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        def with_phrase(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            return start_response(iis_status(status), headers, exc_info)
+
+        return self.app(environ, with_phrase)
 
 
 def runtime() -> Any:

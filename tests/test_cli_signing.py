@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 
@@ -77,6 +78,9 @@ EXPLAINED = [name for name in MISTAKES if name != "clock-skew"]
 def test_explain_names_the_cause_of_each_mistake(mistake, tmp_path, capsys):
     if mistake == "token-encoding":  # shows only with a non-ASCII integration code
         vector = next(v for v in VECTORS if not v["inputs"]["integration_code"].isascii())
+    elif mistake == "amount-rounded":  # shows only with an amount that has cents
+        vector = next(v for v in VECTORS if v["kind"] == "payment"
+                      and Decimal(str(v["inputs"]["transactions"][0]["amount"])) % 1)
     else:
         vector = next(v for v in VECTORS if v["kind"] == ("get" if mistake in NON_PAYMENT_ONLY else "payment"))
     inputs = vector["inputs"]
@@ -84,7 +88,7 @@ def test_explain_names_the_cause_of_each_mistake(mistake, tmp_path, capsys):
                            account=inputs["account"], integration_code=inputs["integration_code"],
                            request_id=inputs["request_id"], time=datetime.fromisoformat(inputs["time"]),
                            transactions=inputs["transactions"] if vector["kind"] == "payment" else None)
-    argv = ["explain", "--header", header, "--credentials", credentials_file(tmp_path, inputs)]
+    argv = ["explain", "--header", header, "--credentials", credentials_file(tmp_path, inputs), "--no-clock-check"]
     argv += (["--body", write_json(tmp_path, "body.json", body_of(vector))] if vector["kind"] == "payment"
              else ["--query", f"requestId={inputs['request_id']}"])
     assert main(argv) == 1
@@ -103,11 +107,30 @@ def test_explain_shows_clock_skew_against_the_given_bank_clock(tmp_path, capsys)
     assert "cause clock-skew" in capsys.readouterr().out
 
 
+def test_explain_checks_the_clock_by_default_against_the_host(tmp_path, capsys):
+    from mockbank import fixtures, signing
+
+    demo = fixtures.load().credentials()[0]
+    danish_local = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(hours=2)  # CEST instead of UTC
+    signed = signing.sign(demo, "REQ_L", time=danish_local)
+    argv = ["explain", "--header", signed.header, "--query", "requestId=REQ_L"]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "cause clock-skew" in out and "this host's clock" in out and "local time instead of UTC" in out
+    assert main(argv + ["--no-clock-check"]) == 0
+    assert "not checked" in capsys.readouterr().out
+    assert main(argv + ["--now", danish_local.isoformat()]) == 0
+    assert "(--now)" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(argv + ["--now", danish_local.isoformat(), "--no-clock-check"])
+    assert "not allowed with" in capsys.readouterr().err
+
+
 def test_explain_accepts_a_valid_header_and_a_malformed_one(tmp_path, capsys):
     vector = VECTORS[0]
     creds = credentials_file(tmp_path, vector["inputs"])
     assert main(["explain", "--header", vector["expected"]["authorization"], "--query", "requestId=REQ_0001",
-                 "--credentials", creds]) == 0
+                 "--credentials", creds, "--no-clock-check"]) == 0
     assert "signature valid" in capsys.readouterr().out
     assert main(["explain", "--header", "Basic !!", "--query", "requestId=REQ_0001", "--credentials", creds]) == 1
     assert "cause malformed-header" in capsys.readouterr().out
@@ -118,7 +141,7 @@ def test_explain_finds_the_credentials_in_the_demo_bank(tmp_path, capsys):
 
     demo = fixtures.load().credentials()[0]
     signed = signing.sign(demo, "REQ_D", time=datetime(2026, 11, 24, 9, 30))
-    assert main(["explain", "--header", signed.header, "--query", "requestId=REQ_D"]) == 0
+    assert main(["explain", "--header", signed.header, "--query", "requestId=REQ_D", "--now", "2026-11-24T09:31:00"]) == 0
     assert "signature valid" in capsys.readouterr().out
     with pytest.raises(SystemExit) as exited:
         main(["explain", "--header", signed.header, "--query", "requestId=REQ_D", "--fixtures",

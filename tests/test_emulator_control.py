@@ -313,6 +313,6 @@ def test_strict_mode_refuses_unknown_fields_naming_them():
         body["options"] = {"moveToNextBankdate": True}
         refused = post(strict, "/payment", body)
         assert refused.status_code == 400
-        assert refused.json()["details"] == [{"pointer": "/options/moveToNextBankdate", "reason": "is not a known field"}]
+        assert refused.json()["details"] == [{"pointer": "/options/moveToNextBankdate", "reason": "is not a known field (did you mean 'moveToNextBankDate'?)"}]
         assert get(strict, "/status", {"requestId": "R", "paymentIdz": "x"}).status_code == 400
         assert get(strict, "/status", {"requestId": "R", "paymentIds": "x"}).status_code == 200

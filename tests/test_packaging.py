@@ -25,3 +25,10 @@ def test_schemas_and_fixtures_ship_with_the_package():
     assert files("mockbank.schema_files").joinpath("openapi.json").is_file()
     assert files("mockbank.fixture_files").joinpath("demo.json").is_file()
     assert mockbank.__version__
+
+
+def test_the_dashboard_templates_and_static_files_ship_with_the_package():
+    dashboard = files("mockbank.dashboard")
+    for name in ("templates/base.html", "templates/requests.html", "templates/account.html", "static/dashboard.js",
+                 "static/dashboard.css"):
+        assert dashboard.joinpath(name).is_file(), name

@@ -683,7 +683,11 @@ ROUTE_LIST = {
     "GET,POST /report/balance", "POST /payment/cancel", "GET /_mock/health", "POST /_mock/reset", "GET /_mock/clock",
     "POST /_mock/clock", "GET /_mock/requests", "DELETE /_mock/requests", "GET /_mock/faults", "POST /_mock/faults",
     "DELETE /_mock/faults", "GET /_mock/magic", "POST /_mock/progress", "GET /_mock/payments",
-    "GET /_mock/progression", "POST /_mock/progression"}
+    "GET /_mock/progression", "POST /_mock/progression", "GET /_mock/sandboxes", "POST /_mock/sandboxes",
+    "DELETE /_mock/sandboxes/<sandbox_id>", "GET /_mock/ui/", "GET /_mock/ui/accounts", "GET /_mock/ui/accounts/<number>",
+    "GET /_mock/ui/clock", "GET /_mock/ui/magic", "GET /_mock/ui/payments", "GET /_mock/ui/payments/<trans_id>",
+    "GET /_mock/ui/requests/<int:entry_id>", "GET /_mock/ui/requests/rows", "GET /_mock/ui/static/<path:filename>",
+    "GET,POST /_mock/ui/explain", "GET,POST /_mock/ui/token"}
 SEGMENT = st.text(min_size=1, max_size=8).filter(lambda s: s not in (".", "..")).map(lambda s: quote(s, safe=""))
 UNKNOWN_PATHS = st.one_of(
     st.lists(SEGMENT, max_size=3).map(lambda segments: "/nope/" + "/".join(segments)),

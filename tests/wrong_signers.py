@@ -33,6 +33,8 @@ class Knobs:
     payload_now_shift: timedelta = timedelta(0)
     auth_time_shift: timedelta = timedelta(0)
     payid_is_request_id: bool = False
+    payid_empty: bool = False
+    strip_spaces: bool = False  # Odoo 2.x/3.x: json.dumps(auth).replace(" ", "") removes spaces inside values too
     encode: Callable[[bytes], str] = lambda digest: base64.b64encode(digest).decode()
 
 
@@ -49,12 +51,14 @@ MISTAKES: dict[str, Knobs] = {
     "date-format": Knobs(paydate=lambda text: text),
     "time-mismatch": Knobs(payload_now_shift=timedelta(hours=1)),
     "payid-mismatch": Knobs(payid_is_request_id=True),
+    "payid-empty": Knobs(payid_empty=True),
+    "amount-rounded": Knobs(amount=lambda amount: str(int(amount))),
     "hash-encoding": Knobs(encode=lambda digest: digest.hex()),
     "clock-skew": Knobs(auth_time_shift=timedelta(hours=1), payload_now_shift=timedelta(hours=1)),
 }
 
 #: mistakes that only show in a payment payload (a GET payload has no amount, date or paymentId)
-PAYMENT_ONLY = {"amount-format", "date-format", "payid-mismatch"}
+PAYMENT_ONLY = {"amount-format", "amount-rounded", "date-format", "payid-mismatch"}
 #: mistakes that only show where a payload has empty components (every request but a payment)
 NON_PAYMENT_ONLY = {"empty-fields-dropped"}
 
@@ -68,6 +72,12 @@ VARIANTS: dict[str, Knobs] = {
     "field-order/swapped": Knobs(order=("token", "custacc", "currency", "reqid", "paydate", "amount", "credacc",
                                         "erp", "now", "payid")),
     "key-as-text/upper": Knobs(key=lambda api_key: api_key.upper().encode("utf-8")),
+    "amount-rounded/half-up": Knobs(amount=lambda amount: str(int(amount + Decimal("0.5")))),
+    "amount-rounded/whole-with-cents": Knobs(amount=lambda amount: f"{int(amount)}.00"),
+    "field-order/prose-credacc-last": Knobs(order=DOCS_BULLET_ORDER + ("credacc",)),
+    "field-order/prose-credacc-first": Knobs(order=("credacc",) + DOCS_BULLET_ORDER),
+    "field-order/prose-credacc-after-amount": Knobs(order=DOCS_BULLET_ORDER[:4] + ("credacc",)
+                                                    + DOCS_BULLET_ORDER[4:]),
 }
 
 
@@ -90,6 +100,8 @@ def signed_header(knobs: Knobs, *, service_provider: str, api_key: str, account:
             "credacc": t["account"],
             "payid": request_id if knobs.payid_is_request_id else t["paymentId"],
         }) for t in transactions]
+    if knobs.payid_empty:
+        parts = [(hash_id, {**fields, "payid": ""}) for hash_id, fields in parts]
     hashes = []
     for hash_id, fields in parts:
         values = [fields[name] for name in knobs.order]
@@ -100,7 +112,10 @@ def signed_header(knobs: Knobs, *, service_provider: str, api_key: str, account:
     auth = {"serviceProvider": service_provider, "account": account,
             "time": (time + knobs.auth_time_shift).strftime("%Y-%m-%dT%H:%M:%S"),
             "requestId": request_id, "hash": hashes}
-    return "Basic " + base64.b64encode(json.dumps(auth).encode("utf-8")).decode()
+    text = json.dumps(auth)
+    if knobs.strip_spaces:
+        text = text.replace(" ", "")
+    return "Basic " + base64.b64encode(text.encode("utf-8")).decode()
 
 
 def correct() -> Knobs:

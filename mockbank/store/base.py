@@ -123,6 +123,9 @@ class Store(Protocol):
 
     def journal_dropped(self) -> int: ...
     def journal(self, since: int = 0, limit: int | None = None) -> list[dict[str, Any]]: ...
+    def journal_newest(self, before: int | None, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` entries older than id ``before`` (all when None), newest first."""
+
     def journal_clear(self) -> int: ...
 
     # faults

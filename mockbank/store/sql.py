@@ -64,8 +64,13 @@ CREATE TABLE IF NOT EXISTS faults (id {serial}, sandbox TEXT NOT NULL, spec TEXT
 CREATE INDEX IF NOT EXISTS faults_by_sandbox ON faults (sandbox, id);
 """
 
+#: Where an entry's per-account statement sequence number is kept in its data.
+SEQUENCE_KEY = "_sequence"
+
 #: transIds are numeric strings; they start here so they look like the documented ones.
 TRANS_ID_BASE = 254_000_000
+#: Larger than any row id (SQLite and PostgreSQL integers end at 2**63-1).
+_MAX_ID = 2**63 - 1
 
 _NON_FINAL = f"status NOT IN ({', '.join(str(int(s)) for s in sorted(FINAL_STATUSES))})"
 
@@ -219,6 +224,10 @@ class SqlStore:
     def add_entry(self, account: str, entry_id: str, booking: date, value: date, amount: Decimal,
                   details: dict[str, Any]) -> int:
         with self._writing() as db:
+            # The statement's "sequence" numbers an account's entries 1, 2, 3, ... without gaps; ``seq`` is
+            # shared by every account and sandbox, so it is not that number.
+            count = self._one("SELECT COUNT(*) AS n FROM entries WHERE sandbox = ? AND account = ?", account)
+            details = {**details, SEQUENCE_KEY: int(count["n"]) + 1}
             return db.insert("INSERT INTO entries (sandbox, account, entry_id, booking, value, amount_cents, data) "
                              "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
                              (self.sandbox_id, account, entry_id, booking.isoformat(), value.isoformat(),
@@ -226,8 +235,11 @@ class SqlStore:
 
     @staticmethod
     def _entry(row: Mapping[str, Any]) -> Entry:
+        details = json.loads(row["data"])
+        sequence = details.pop(SEQUENCE_KEY, row["seq"])  # entries of an older database keep seq
         return Entry(seq=row["seq"], account=row["account"], entry_id=row["entry_id"], booking=_day(row["booking"]),
-                     value=_day(row["value"]), amount=from_cents(row["amount_cents"]), details=json.loads(row["data"]))
+                     value=_day(row["value"]), amount=from_cents(row["amount_cents"]), details=details,
+                     sequence=sequence)
 
     def entries(self, account: str, first: date, last: date) -> list[Entry]:
         rows = self._all("SELECT * FROM entries WHERE sandbox = ? AND account = ? AND booking BETWEEN ? AND ? "
@@ -361,6 +373,11 @@ class SqlStore:
             sql += " LIMIT ?"
             params.append(limit)
         return [{"id": row["id"], **json.loads(row["entry"])} for row in self._all(sql, *params)]
+
+    def journal_newest(self, before: int | None, limit: int) -> list[dict[str, Any]]:
+        rows = self._all("SELECT id, entry FROM journal WHERE sandbox = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                         _MAX_ID if before is None else before, limit)
+        return [{"id": row["id"], **json.loads(row["entry"])} for row in rows]
 
     def journal_clear(self) -> int:
         with self._writing() as db:

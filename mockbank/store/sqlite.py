@@ -33,6 +33,63 @@ _SCHEMA_1_COLUMNS = {
 }
 
 
+#: The byte of a WAL database's ``-shm`` file on which every open connection holds a shared POSIX lock (the
+#: "dead man switch" of SQLite's unix VFS: UNIX_SHM_DMS = 120 + SQLITE_SHM_NLOCK (8)).
+_SHM_DMS_BYTE = 128
+
+
+def open_elsewhere(path: str) -> bool:
+    """True when another process has the SQLite database at ``path`` open (WAL mode, POSIX only).
+
+    Each connection to a WAL database holds a shared lock on one byte of its ``-shm`` file; if this process
+    cannot take that byte exclusively, some other process holds it. Where locks cannot be tested (Windows,
+    no ``-shm`` file) the answer is False. Call it before this process opens the database itself.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    try:
+        handle = os.open(path + "-shm", os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _SHM_DMS_BYTE)
+    except OSError:
+        return True
+    else:
+        fcntl.lockf(handle, fcntl.LOCK_UN, 1, _SHM_DMS_BYTE)
+        return False
+    finally:
+        os.close(handle)
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_file(path: str) -> None:
+    """StoreError saying what is wrong when ``path`` cannot hold a SQLite database: a folder, a missing or
+    unwritable folder, an unwritable file, a file of another kind. A missing file is created (empty)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise StoreError(f"--db {path} is a folder, not a database file; give a file in it, e.g. "
+                         f"{os.path.join(path, 'mockbank.db')}")
+    if not os.path.isdir(folder):
+        raise StoreError(f"--db {path}: the folder {folder} does not exist")
+    try:
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        what = "write the database file" if os.path.exists(path) else f"create the database file in {folder}"
+        raise StoreError(f"--db {path}: cannot {what} ({error.strerror})") from None
+    try:
+        header = os.read(handle, len(_SQLITE_HEADER))
+    finally:
+        os.close(handle)
+    if header and header != _SQLITE_HEADER:
+        raise StoreError(f"--db {path} is not a SQLite database (it is a file of another kind); give another "
+                         "path, or move the file away")
+
+
 def _temporary_database() -> str:
     handle, path = tempfile.mkstemp(prefix="mockbank-", suffix=".db")
     os.close(handle)
@@ -47,6 +104,8 @@ class SqliteDatabase(Database):
         # ":memory:" is a throwaway database: a temporary file removed on close. (SQLite's shared-cache
         # in-memory databases lock whole tables and ignore busy_timeout, so concurrent requests would fail.)
         self._throwaway = _temporary_database() if path == MEMORY else None
+        if self._throwaway is None:
+            check_file(path)
         self._file = self._throwaway or path
         self._local = threading.local()
         self._write_lock = threading.Lock()

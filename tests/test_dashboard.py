@@ -1,0 +1,190 @@
+"""The dashboard over HTTP (no browser): pages per bank and sandbox, the root redirect, filters and pages of
+the journal, the copy lines, the token asked once per browser session, failing a payment with a reason."""
+
+from __future__ import annotations
+
+import io
+import json
+import shlex
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+import requests
+
+from mockbank import accesslog, cli
+from mockbank.dashboard import access, journal
+from mockbank.testing import Emulator
+from wrong_signers import signed_header, with_mistake
+
+from conftest import BANK_NOW
+
+PAGES = ("", "payments", "accounts", "clock", "explain", "magic")
+BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+def _wrong_payment(emulator, payment_id="PAY_W", mistake="key-byte-order"):
+    creds = emulator.credentials[0]
+    transaction = {"paymentId": payment_id, "paymentDate": BANK_NOW[:10], "amount": 10, "currency": "DKK",
+                   "account": "30000000001234", "creditor": {"name": "X"}}
+    header = signed_header(with_mistake(mistake), service_provider=creds.service_provider, api_key=creds.api_key,
+                           account=creds.account, integration_code=creds.integration_code,
+                           request_id=f"R_{payment_id}", time=datetime.fromisoformat(BANK_NOW),
+                           transactions=[transaction])
+    return requests.post(f"{emulator.url}/payment", json={"requestId": f"R_{payment_id}", "transactions": [transaction]},
+                         headers={"Authorization": header}, timeout=10)
+
+
+def test_a_browser_at_the_root_is_sent_to_the_dashboard_and_an_api_client_gets_json(emulator):
+    answer = requests.get(f"{emulator.url}/", headers=BROWSER, allow_redirects=False, timeout=10)
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/_mock/ui/")
+    plain = requests.get(f"{emulator.url}/", timeout=10)
+    assert plain.status_code == 404 and plain.json()["error"] == "not-found"
+
+
+def test_every_page_renders_for_the_root_bank_and_for_a_sandbox(emulator):
+    with emulator.sandbox() as sandbox:
+        redirected = requests.get(f"{sandbox.url}/", headers=BROWSER, allow_redirects=False, timeout=10)
+        assert redirected.headers["Location"].endswith(f"/sandboxes/{sandbox.sandbox_id}/_mock/ui/")
+        for bank in (emulator, sandbox):
+            for page in PAGES:
+                answer = requests.get(f"{bank.url}/_mock/ui/{page}", timeout=10)
+                assert answer.status_code == 200, (bank.url, page, answer.text[:300])
+                assert answer.headers["Content-Type"].startswith("text/html")
+                assert "http" not in answer.text.split("<body>")[0].replace("http-equiv", "")  # nothing from the internet
+        sandbox_page = requests.get(f"{sandbox.url}/_mock/ui/clock", timeout=10).text
+        assert f"/sandboxes/{sandbox.sandbox_id}/_mock/ui/static/dashboard.css" in sandbox_page
+        assert f'content="/sandboxes/{sandbox.sandbox_id}/_mock"' in sandbox_page
+
+
+def test_the_requests_page_shows_a_refused_signature_and_filters_it(emulator):
+    assert _wrong_payment(emulator).status_code == 401
+    emulator.client().balance()
+    page = requests.get(f"{emulator.url}/_mock/ui/", timeout=10).text
+    assert "key-byte-order" in page and "/report/balance" in page
+    only_refused = requests.get(f"{emulator.url}/_mock/ui/", params={"status": "4xx"}, timeout=10).text
+    assert "key-byte-order" in only_refused and "/report/balance" not in only_refused
+    by_cause = requests.get(f"{emulator.url}/_mock/ui/", params={"cause": "token-case"}, timeout=10).text
+    assert "No requests match this filter" in by_cause
+    refused_id = emulator.journal()[0]["id"]
+    newer = requests.get(f"{emulator.url}/_mock/ui/requests/rows", params={"after": refused_id}, timeout=10).text
+    assert "/report/balance" in newer and "/payment<" not in newer
+
+
+def test_the_explain_command_of_a_journaled_request_reproduces_its_cause(emulator, capsys):
+    _wrong_payment(emulator, mistake="token-case")
+    entry = emulator.journal()[-1]
+    command = journal.explain_command(entry)
+    echoed, explain = command.split(" | ")
+    body = shlex.split(echoed)[1]
+    args = shlex.split(explain)[1:]
+    import sys
+    sys.stdin = io.StringIO(body)
+    try:
+        assert cli.main(args) == 1
+    finally:
+        sys.stdin = sys.__stdin__
+    assert "cause token-case" in capsys.readouterr().out
+    curl = shlex.split(journal.curl_line(entry, emulator.url))
+    assert curl[:5] == ["curl", "-i", "-X", "POST", f"{emulator.url}/payment"]
+    assert json.loads(curl[curl.index("--data-raw") + 1])["requestId"] == "R_PAY_W"
+
+
+def test_the_explain_page_verifies_against_this_bank(emulator):
+    _wrong_payment(emulator, mistake="key-byte-order")
+    entry = emulator.journal()[-1]
+    form = {"header": journal.explain_header(entry), "body": journal.body_text(entry)}
+    page = requests.post(f"{emulator.url}/_mock/ui/explain", data=form, timeout=10).text
+    assert "cause <span class=\"cause\">key-byte-order</span>" in page
+    bad = requests.post(f"{emulator.url}/_mock/ui/explain", data={**form, "body": "{nope"}, timeout=10).text
+    assert "body: it is not JSON" in bad
+
+
+class _Store:
+    def __init__(self, entries):
+        self.entries = entries
+
+    def journal_newest(self, before, limit):
+        older = [e for e in reversed(self.entries) if before is None or e["id"] < before]
+        return older[:limit]
+
+
+def test_journal_pages_are_newest_first_and_filters_read_past_one_chunk():
+    entries = [{"id": n, "path": "/status", "status": 401 if n % 700 == 0 else 200,
+                "verdict": {"ok": n % 700 != 0, **({"cause": "clock-skew"} if n % 700 == 0 else {})}}
+               for n in range(1, 10_001)]
+    store = _Store(entries)
+    first, older = journal.page(store, journal.JournalFilter(), None)
+    assert [e["id"] for e in first] == list(range(10_000, 9_950, -1)) and older == 9_951
+    second, _ = journal.page(store, journal.JournalFilter(), older)
+    assert second[0]["id"] == 9_950
+    refused, more = journal.page(store, journal.JournalFilter(status="401"), None)
+    assert [e["id"] for e in refused] == list(range(9_800, 0, -700)) and more is None
+    assert journal.page(store, journal.JournalFilter(cause="clock-skew"), None)[0] == refused
+
+
+def test_a_payment_can_be_failed_with_a_reason_code(emulator):
+    emulator.client().pay([{"paymentId": "PAY_F", "paymentDate": BANK_NOW[:10], "amount": Decimal("5.00"),
+                            "currency": "DKK", "account": "30000000001234", "creditor": {"name": "X"}}])
+    moved = requests.post(f"{emulator.url}/_mock/progress", timeout=10, json={
+        "paymentId": "PAY_F", "status": 32, "errors": [{"code": "AC04", "text": "closed"}]}).json()["payments"][0]
+    assert moved["status"] == 32 and moved["errors"] == [{"code": "AC04", "text": "closed"}]
+    refused = requests.post(f"{emulator.url}/_mock/progress", timeout=10,
+                            json={"paymentId": "PAY_F", "status": 8, "errors": [{"code": "X", "text": ""}]})
+    assert refused.status_code == 400 and refused.json()["details"][0]["pointer"] == "/errors"
+    page = requests.get(f"{emulator.url}/_mock/ui/payments/{moved['transId']}", timeout=10).text
+    assert "AC04" in page and "Failed (32)" in page
+
+
+def test_with_a_control_token_the_browser_gives_it_once_and_the_pages_carry_it_for_their_buttons():
+    with Emulator(clock=BANK_NOW, frozen_clock=True) as emulator:
+        emulator._server.app.config[access.TOKEN_CONFIG] = "s3cret"
+        browser = requests.Session()
+        asked = browser.get(f"{emulator.url}/_mock/ui/payments", timeout=10)
+        assert asked.status_code == 401 and 'name="token"' in asked.text
+        wrong = browser.post(f"{emulator.url}/_mock/ui/token", data={"token": "nope", "next": "/_mock/ui/payments"},
+                             timeout=10)
+        assert wrong.status_code == 401 and "does not match" in wrong.text
+        given = browser.post(f"{emulator.url}/_mock/ui/token", data={"token": "s3cret", "next": "/_mock/ui/payments"},
+                             timeout=10)
+        assert given.status_code == 200 and given.url.endswith("/_mock/ui/payments")
+        cookie = next(c for c in browser.cookies if c.name == access.TOKEN_COOKIE)
+        assert cookie.expires is None and cookie.path == "/_mock/ui"  # a session cookie for the dashboard only
+        assert '<meta name="mockbank-token" content="s3cret">' in browser.get(f"{emulator.url}/_mock/ui/clock").text
+        header = requests.get(f"{emulator.url}/_mock/ui/clock", headers={"X-Mockbank-Token": "s3cret"}, timeout=10)
+        assert header.status_code == 200
+        outside = browser.post(f"{emulator.url}/_mock/ui/token", data={"token": "s3cret", "next": "https://evil.example/"},
+                               allow_redirects=False, timeout=10)
+        assert outside.headers["Location"] == "/_mock/ui/"
+
+
+def test_the_access_log_has_one_line_per_api_request_with_a_401_cause(emulator):
+    out = io.StringIO()
+    accesslog.configure(out)
+    try:
+        _wrong_payment(emulator)
+        requests.get(f"{emulator.url}/_mock/ui/", timeout=10)  # the dashboard is not an API request
+        emulator.client().balance()
+        lines = out.getvalue().splitlines()
+        assert len(lines) == 2
+        assert " POST /payment 401 " in lines[0] and lines[0].endswith(" ms cause=key-byte-order")
+        assert " GET /report/balance 200 " in lines[1] and "cause" not in lines[1]
+        out.truncate(0), out.seek(0)
+        accesslog.configure(out, "json")
+        _wrong_payment(emulator, "PAY_J")
+        logged = json.loads(out.getvalue())
+        assert logged["status"] == 401 and logged["cause"] == "key-byte-order" and logged["elapsedMs"] > 0
+        assert set(logged) == {"time", "method", "path", "status", "elapsedMs", "cause"}
+        out.truncate(0), out.seek(0)
+        accesslog.configure(out, quiet=True)
+        _wrong_payment(emulator, "PAY_Q")
+        assert out.getvalue() == ""
+    finally:
+        accesslog.configure(io.StringIO(), quiet=True)
+
+
+def test_waitress_queue_depth_warnings_are_silenced():
+    import logging
+
+    accesslog.configure(io.StringIO(), quiet=True)
+    assert not logging.getLogger("waitress.queue").isEnabledFor(logging.WARNING)
