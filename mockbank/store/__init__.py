@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-from mockbank.store.base import ROOT, Store, StoreError, redact_url
+from mockbank.store.base import ROOT, NewEntry, Store, StoreError, redact_url
 from mockbank.store.sql import SqlStore
 from mockbank.store.sqlite import MEMORY
 
-__all__ = ["MEMORY", "ROOT", "Store", "StoreError", "is_postgres_url", "open_store", "redact_url"]
+__all__ = ["MEMORY", "ROOT", "NewEntry", "Store", "StoreError", "is_postgres_url", "open_store", "redact_url"]
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 

@@ -8,6 +8,7 @@ store of another one on the same database. Writes made inside :meth:`Store.trans
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,6 +36,17 @@ def redact_url(url: str) -> str:
         if at and ":" in credentials:
             rest = f"{credentials.split(':', 1)[0]}:***@{location}"
     return _PASSWORD_PARAMETER.sub(r"\1***", f"{scheme}{separator}{rest}")
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """A statement entry to book (its sequence numbers are given by the store)."""
+
+    entry_id: str
+    booking: date
+    value: date
+    amount: Decimal
+    details: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,9 @@ class Store(Protocol):
     def add_entry(self, account: str, entry_id: str, booking: date, value: date, amount: Decimal,
                   details: dict[str, Any]) -> int:
         """Book an entry; returns its sequence number."""
+
+    def add_entries(self, account: str, entries: Iterable[NewEntry]) -> None:
+        """Book many entries at once, in the given order (seeding a statement history)."""
 
     def entries(self, account: str, first: date, last: date) -> list[Entry]: ...
     def sum_before(self, account: str, day: date) -> Decimal: ...

@@ -117,6 +117,10 @@ class PostgresDatabase(Database):
         with self._connection() as connection:
             return connection.execute(placeholders(sql), params).rowcount
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._connection() as connection, connection.cursor() as cursor:
+            cursor.executemany(placeholders(sql), rows)  # psycopg pipelines the rows: one round trip, not one each
+
     def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         with self._connection() as connection:
             row = connection.execute(placeholders(sql), params).fetchone()
