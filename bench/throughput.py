@@ -5,11 +5,13 @@ keep-alive ``http.client`` connections from C threads for a fixed time, and repo
 scenario as a ratio to the baseline (bare app, measured before and after; the mean is used).
 
     .venv/bin/python bench/throughput.py --seconds 5 --concurrency 16 --workers 1 --json out.json
+    .venv/bin/python bench/throughput.py --workers 1,2 --postgres throwaway   # SQLite and PostgreSQL, 1 and 2 processes
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import itertools
 import json
@@ -181,11 +183,11 @@ def run_load(name: str, port: int, pool: list, args, cycle: bool) -> dict:
 
 
 def report(rows: list[dict], baseline: dict) -> list[str]:
-    header = f"{'scenario':<22} {'requests':>9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s x':>8} {'p99 x':>7}"
+    header = f"{'scenario':<34} {'requests':>9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s x':>8} {'p99 x':>7}"
     lines = [header, "-" * len(header)]
     for row in rows + [baseline]:
         ratios = f"{row['rps_ratio']:>8.2f} {row['p99_ratio']:>7.2f}" if "rps_ratio" in row else f"{'':>8} {'':>7}"
-        lines.append(f"{row['scenario']:<22} {row['requests']:>9} {row['rps']:>9.0f} {row['p50_ms']:>8.2f} "
+        lines.append(f"{row['scenario']:<34} {row['requests']:>9} {row['rps']:>9.0f} {row['p50_ms']:>8.2f} "
                      f"{row['p99_ms']:>8.2f} {ratios}")
     lines.append("")
     for row in rows:
@@ -195,84 +197,136 @@ def report(rows: list[dict], baseline: dict) -> list[str]:
     return lines
 
 
+def _counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("every --workers count must be >= 1")
+    return counts
+
+
+def _postgres(value: str, stack: contextlib.ExitStack) -> str:
+    """The PostgreSQL URL to measure on: as given, or a new database on a throwaway cluster.
+
+    The cluster is tests/postgres_cluster.py's, stopped when ``stack`` closes.
+    """
+    if value != "throwaway":
+        return value
+    sys.path.insert(0, str(ROOT / "tests"))
+    from postgres_cluster import Cluster, Unavailable
+
+    try:
+        cluster = Cluster.start()
+    except Unavailable as error:
+        raise StartError(f"no throwaway PostgreSQL: {error}") from None
+    stack.callback(cluster.stop)
+    return cluster.new_database()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=5.0, help="timed duration per scenario (default 5)")
     parser.add_argument("--warmup", type=float, default=1.0, help="untimed warm-up per scenario (default 1)")
     parser.add_argument("--concurrency", "-c", type=int, default=16, help="client connections/threads (default 16)")
     parser.add_argument("--threads", type=int, default=8, help="waitress threads of both servers (default 8)")
-    parser.add_argument("--workers", type=int, default=1, help="mockbank serve --workers (default 1)")
+    parser.add_argument("--workers", type=_counts, default=[1], metavar="N[,N...]",
+                        help="mockbank serve --workers, one emulator per count (default 1)")
+    parser.add_argument("--postgres", metavar="URL|throwaway",
+                        help="also measure on PostgreSQL: a database URL (its bank is reset), or 'throwaway' "
+                             "for a temporary cluster")
     parser.add_argument("--pool", type=int, default=20000, help="pre-signed requests per emulator scenario")
     parser.add_argument("--json", metavar="FILE", help="write the numbers as JSON")
     args = parser.parse_args(argv)
-    if min(args.concurrency, args.threads, args.workers, args.pool) < 1 or args.seconds <= 0 or args.warmup < 0:
-        parser.error("--concurrency, --threads, --workers and --pool must be >= 1, --seconds > 0, --warmup >= 0")
+    if min(args.concurrency, args.threads, args.pool) < 1 or args.seconds <= 0 or args.warmup < 0:
+        parser.error("--concurrency, --threads and --pool must be >= 1, --seconds > 0, --warmup >= 0")
 
     creds = fixtures.load().credentials()[0]
     tag = uuid.uuid4().hex[:8]
     tmp = Path(tempfile.mkdtemp(prefix="mockbank-bench-"))
     procs: list[subprocess.Popen] = []
-    try:
-        print(f"pre-signing 2 x {args.pool} requests ...", file=sys.stderr)
-        known = payment_request(creds, tag, "known")
-        payments = [payment_request(creds, tag, i) for i in range(args.pool)]
-        statuses = [status_request(creds, tag, i, f"P{tag}known") for i in range(args.pool)]
-
-        bare_port, mock_port = free_port(), free_port()
+    with contextlib.ExitStack() as stack:
         try:
-            bare = [sys.executable, str(ROOT / "bench" / "bare_app.py"), "--port", str(bare_port),
-                    "--threads", str(args.threads)]
-            procs.append(start("bare app", bare, tmp / "bare.log", bare_port, "POST", "/payment", b"{}"))
-            emulator = [sys.executable, "-m", "mockbank", "serve",
-                        "--db", str(tmp / "bench.db"), "--port", str(mock_port), "--threads", str(args.threads),
-                        "--workers", str(args.workers), "--progression", "manual", "--max-clock-skew", "off"]
-            procs.append(start("mockbank serve", emulator, tmp / "mockbank.log", mock_port, "GET",
-                               "/_mock/health", None))
-        except StartError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
+            return _run(args, creds, tag, tmp, procs, stack)
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
+        finally:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip the clean-up
+            for proc in procs:
+                stop(proc)
+            shutil.rmtree(tmp, ignore_errors=True)
 
-        # the payment every status query asks about, and one status read of it: both must succeed
-        for request in (known, status_request(creds, tag, "check", f"P{tag}known")):
-            status, answer = send_once(mock_port, request)
-            if status != 200 or answer["answers"][0].get("errors"):
-                print(f"error: {request[0]} {request[1]} answered {status}: {answer}", file=sys.stderr)
-                return 1
 
-        print(f"running: {args.warmup:g} s warm-up + {args.seconds:g} s per scenario, "
-              f"{args.concurrency} connections, {args.threads} threads, {args.workers} worker(s)", file=sys.stderr)
-        before = run_load("baseline POST (before)", bare_port, payments, args, cycle=True)
-        rows = [before,
-                run_load("POST /payment", mock_port, payments, args, cycle=False),
-                run_load("GET /status", mock_port, statuses, args, cycle=False)]
-        after = run_load("baseline POST (after)", bare_port, payments, args, cycle=True)
-        rows.append(after)
-        baseline = {"scenario": "baseline (mean)", "requests": (before["requests"] + after["requests"]) // 2,
-                    **{k: (before[k] + after[k]) / 2 for k in ("rps", "p50_ms", "p99_ms")}}
-        for row in rows[1:3]:
-            row["rps_ratio"] = row["rps"] / baseline["rps"]
-            row["p99_ratio"] = row["p99_ms"] / baseline["p99_ms"]
+def _run(args, creds: signing.Credentials, tag: str, tmp: Path, procs: list[subprocess.Popen],
+         stack: contextlib.ExitStack) -> int:
+    print(f"pre-signing 2 x {args.pool} requests ...", file=sys.stderr)
+    known = payment_request(creds, tag, "known")
+    payments = [payment_request(creds, tag, i) for i in range(args.pool)]
+    statuses = [status_request(creds, tag, i, f"P{tag}known") for i in range(args.pool)]
+    # every emulator starts from a reset bank, so the pre-signed pools serve each of them
+    try:
+        databases = [("sqlite", None)] + ([("postgresql", _postgres(args.postgres, stack))] if args.postgres else [])
+        bare_port = free_port()
+        bare = [sys.executable, str(ROOT / "bench" / "bare_app.py"), "--port", str(bare_port),
+                "--threads", str(args.threads)]
+        procs.append(start("bare app", bare, tmp / "bare.log", bare_port, "POST", "/payment", b"{}"))
+    except StartError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
-        print("\n".join(report(rows, baseline)))
-        problems = [f"{r['scenario']}: {r['non_2xx']} non-2xx, {r['connection_errors']} connection errors"
-                    for r in rows if r["non_2xx"] or r["connection_errors"]]
-        problems += [f"{r['scenario']}: the pool of {args.pool} ran out early; raise --pool"
-                     for r in rows if r["pool_exhausted"]]
-        for problem in problems:
-            print(f"warning: {problem}", file=sys.stderr)
-        if args.json:
-            config = {k: getattr(args, k) for k in ("seconds", "warmup", "concurrency", "threads", "workers", "pool")}
-            Path(args.json).write_text(json.dumps({"config": config, "scenarios": rows, "baseline": baseline},
-                                                  indent=2) + "\n")
-        return 1 if any(r["non_2xx"] or r["connection_errors"] for r in rows) else 0
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip the clean-up
-        for proc in procs:
+    print(f"running: {args.warmup:g} s warm-up + {args.seconds:g} s per scenario, {args.concurrency} connections, "
+          f"{args.threads} threads, workers {args.workers}, engines {[name for name, _ in databases]}",
+          file=sys.stderr)
+    before = run_load("baseline POST (before)", bare_port, payments, args, cycle=True)
+    rows = [before]
+    for engine, url in databases:
+        for workers in args.workers:
+            label = f"{engine}, {workers} proc"
+            mock_port = free_port()
+            db = url or str(tmp / f"bench-{workers}.db")
+            emulator = [sys.executable, "-m", "mockbank", "serve", "--db", db, "--reset", "--port", str(mock_port),
+                        "--threads", str(args.threads), "--workers", str(workers), "--progression", "manual",
+                        "--max-clock-skew", "off"]
+            try:
+                proc = start(f"mockbank serve ({label})", emulator, tmp / f"mockbank-{engine}-{workers}.log",
+                             mock_port, "GET", "/_mock/health", None)
+            except StartError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 2
+            procs.append(proc)
+            # the payment every status query asks about, and one status read of it: both must succeed
+            for request in (known, status_request(creds, tag, "check", f"P{tag}known")):
+                status, answer = send_once(mock_port, request)
+                if status != 200 or answer["answers"][0].get("errors"):
+                    print(f"error: {request[0]} {request[1]} answered {status}: {answer}", file=sys.stderr)
+                    return 1
+            rows += [run_load(f"POST /payment ({label})", mock_port, payments, args, cycle=False),
+                     run_load(f"GET /status ({label})", mock_port, statuses, args, cycle=False)]
             stop(proc)
-        shutil.rmtree(tmp, ignore_errors=True)
+            procs.remove(proc)
+    after = run_load("baseline POST (after)", bare_port, payments, args, cycle=True)
+    rows.append(after)
+    baseline = {"scenario": "baseline (mean)", "requests": (before["requests"] + after["requests"]) // 2,
+                **{k: (before[k] + after[k]) / 2 for k in ("rps", "p50_ms", "p99_ms")}}
+    for row in rows[1:-1]:
+        row["rps_ratio"] = row["rps"] / baseline["rps"]
+        row["p99_ratio"] = row["p99_ms"] / baseline["p99_ms"]
+
+    print("\n".join(report(rows, baseline)))
+    problems = [f"{r['scenario']}: {r['non_2xx']} non-2xx, {r['connection_errors']} connection errors"
+                for r in rows if r["non_2xx"] or r["connection_errors"]]
+    problems += [f"{r['scenario']}: the pool of {args.pool} ran out early; raise --pool"
+                 for r in rows if r["pool_exhausted"]]
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if args.json:
+        config = {k: getattr(args, k) for k in ("seconds", "warmup", "concurrency", "threads", "workers", "pool")}
+        config["engines"] = [name for name, _ in databases]
+        Path(args.json).write_text(json.dumps({"config": config, "scenarios": rows, "baseline": baseline},
+                                              indent=2) + "\n")
+    return 1 if any(r["non_2xx"] or r["connection_errors"] for r in rows) else 0
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from mockbank.models import (Account, Balance, BalanceReport, Outcome, Payment, 
                              Statement, UnknownPayment)
 from mockbank.money import MAX_AMOUNT, convert, round_cents, to_decimal
 from mockbank.settings import PROGRESSION_MODES, Settings
-from mockbank.store import Store
+from mockbank.store import NewEntry, Store
 
 CANCELLABLE = frozenset({PaymentStatus.CREATED, PaymentStatus.PENDING, PaymentStatus.ACCEPTED, PaymentStatus.WARNING,
                          PaymentStatus.WAITING})
@@ -63,13 +63,17 @@ class Bank:
     # ------------------------------------------------------------------ life cycle
 
     def ensure_seeded(self) -> bool:
-        """Seed an empty database from the fixture; a database already in use is kept as it is."""
-        if self.store.get("seeded"):
-            if self.settings.clock_start is not None or self.settings.frozen_clock:
-                self.set_clock(self._initial_clock())
-            return False
-        self.reset()
-        return True
+        """Seed an empty database from the fixture; a database already in use is kept as it is.
+
+        Checked and seeded in one transaction: of processes starting together on one database, one seeds.
+        """
+        with self.store.transaction():
+            if self.store.get("seeded"):
+                if self.settings.clock_start is not None or self.settings.frozen_clock:
+                    self.set_clock(self._initial_clock())
+                return False
+            self.reset()
+            return True
 
     def reset(self) -> None:
         """Back to the fixture: ERPs, accounts and history; no payments, journal or faults; initial clock."""
@@ -93,19 +97,19 @@ class Bank:
 
     def _seed_history(self, account, today: date) -> None:
         if account.entries is not None:
-            for index, entry in enumerate(sorted(account.entries, key=lambda e: e["booking"])):
-                booking = date.fromisoformat(entry["booking"])
-                self.store.add_entry(account.account, str(entry.get("id", f"F{index + 1:06d}")), booking,
-                                     date.fromisoformat(entry.get("value", entry["booking"])),
-                                     Decimal(str(entry["amount"])), entries.fixture_entry_data(entry))
+            self.store.add_entries(account.account, (
+                NewEntry(str(entry.get("id", f"F{index + 1:06d}")), date.fromisoformat(entry["booking"]),
+                         date.fromisoformat(entry.get("value", entry["booking"])), Decimal(str(entry["amount"])),
+                         entries.fixture_entry_data(entry))
+                for index, entry in enumerate(sorted(account.entries, key=lambda e: e["booking"]))))
             return
         if account.history_days <= 0:
             return
         start = today - timedelta(days=account.history_days - 1)
-        for entry in history.generate_history(account.account, account.currency, account.opening_balance, start,
-                                              today):
-            self.store.add_entry(account.account, entry.entry_id, entry.booking, entry.value, entry.amount,
-                                 entries.history_entry_data(entry))
+        self.store.add_entries(account.account, (
+            NewEntry(entry.entry_id, entry.booking, entry.value, entry.amount, entries.history_entry_data(entry))
+            for entry in history.generate_history(account.account, account.currency, account.opening_balance, start,
+                                                  today)))
 
     # ------------------------------------------------------------------ credentials (verification.CredentialLookup)
 

@@ -1,8 +1,8 @@
 """``mockbank serve``: build the bank, print how to reach it, serve it (see :mod:`mockbank.http_server`).
 
 With ``--workers N`` (POSIX) the parent seeds the database, binds the listening socket and forks N
-processes that each serve it with their own store connection; SQLite keeps them consistent.
-:mod:`mockbank.workers` replaces a worker that dies and stops them all when the parent dies.
+processes that each serve it with their own store connection; the database (SQLite or PostgreSQL) keeps
+them consistent. :mod:`mockbank.workers` replaces a worker that dies and stops them all when the parent dies.
 """
 
 from __future__ import annotations

@@ -35,10 +35,12 @@ class QuietHandler(WSGIRequestHandler):
 
 
 class Emulator:
-    """An emulator with its own in-memory bank, served on 127.0.0.1 at a free port.
+    """An emulator served on 127.0.0.1 at a free port, with its own bank.
 
-    ``token``: the control token; an emulator started here then requires it on ``/_mock/*`` (as
-    ``mockbank serve --control-token`` does), and every control call of this handle sends it.
+    ``db`` is where that bank lives: ``":memory:"`` (a throwaway SQLite file, the default), a SQLite path,
+    or a PostgreSQL URL (``pip install 'mockbank[postgres]'``). ``token``: the control token; an emulator
+    started here then requires it on ``/_mock/*`` (as ``mockbank serve --control-token`` does), and every
+    control call of this handle sends it.
     """
 
     def __init__(self, fixture: str | None = None, *, db: str = ":memory:", progression: str = "poll",

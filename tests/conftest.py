@@ -7,9 +7,12 @@ settings.register_profile("mockbank", deadline=None, suppress_health_check=[Heal
 settings.load_profile("mockbank")
 
 
+import os  # noqa: E402
+
 import pytest  # noqa: E402
 
 from mockbank.testing import Emulator  # noqa: E402
+from postgres_cluster import Cluster, Unavailable  # noqa: E402
 
 #: A Tuesday, not a holiday: payments dated "today" are valid without moveToNextBankDate.
 BANK_NOW = "2026-11-24T10:00:00"
@@ -17,8 +20,29 @@ BANK_TODAY = BANK_NOW[:10]
 
 
 @pytest.fixture(scope="session")
-def emulator_session():
-    with Emulator(clock=BANK_NOW, frozen_clock=True) as emulator:
+def postgres_cluster():
+    """A throwaway PostgreSQL server for this run; skipped locally (failed in CI) when none can start."""
+    try:
+        cluster = Cluster.start()
+    except Unavailable as reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI: {reason}")
+        pytest.skip(f"no PostgreSQL server could be started: {reason}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster):
+    """The URL of a fresh, empty PostgreSQL database."""
+    return postgres_cluster.new_database()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def emulator_session(request):
+    """One emulator per storage engine: every test using it runs on SQLite and on PostgreSQL."""
+    db = ":memory:" if request.param == "sqlite" else request.getfixturevalue("postgres_cluster").new_database()
+    with Emulator(db=db, clock=BANK_NOW, frozen_clock=True) as emulator:
         yield emulator
 
 

@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-from mockbank.store.base import ROOT, Store, StoreError
+from mockbank.store.base import ROOT, NewEntry, Store, StoreError, redact_url
 from mockbank.store.sql import SqlStore
 from mockbank.store.sqlite import MEMORY
 
-__all__ = ["MEMORY", "ROOT", "Store", "StoreError", "is_postgres_url", "open_store", "redact_url"]
+__all__ = ["MEMORY", "ROOT", "NewEntry", "Store", "StoreError", "is_postgres_url", "open_store", "redact_url"]
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -32,12 +32,3 @@ def open_store(url: str = MEMORY) -> SqlStore:
 
     return SqlStore(SqliteDatabase(url))
 
-
-def redact_url(url: str) -> str:
-    """A database URL without its password, for messages and logs."""
-    scheme, _, rest = url.partition("://")
-    credentials, at, location = rest.rpartition("@")
-    if not at:
-        return url
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{location}"

@@ -7,6 +7,8 @@ store of another one on the same database. Writes made inside :meth:`Store.trans
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,6 +23,30 @@ ROOT = ""
 
 class StoreError(RuntimeError):
     """The database cannot be used (wrong schema version, unreachable server, ...); the message says what to do."""
+
+
+_PASSWORD_PARAMETER = re.compile(r"(?i)(\bpassword=)[^&\s]*")
+
+
+def redact_url(url: str) -> str:
+    """A database URL without its password (in the user part or a ``password=`` parameter), for messages."""
+    scheme, separator, rest = url.partition("://")
+    if separator:
+        credentials, at, location = rest.rpartition("@")
+        if at and ":" in credentials:
+            rest = f"{credentials.split(':', 1)[0]}:***@{location}"
+    return _PASSWORD_PARAMETER.sub(r"\1***", f"{scheme}{separator}{rest}")
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """A statement entry to book (its sequence numbers are given by the store)."""
+
+    entry_id: str
+    booking: date
+    value: date
+    amount: Decimal
+    details: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -86,6 +112,9 @@ class Store(Protocol):
     def add_entry(self, account: str, entry_id: str, booking: date, value: date, amount: Decimal,
                   details: dict[str, Any]) -> int:
         """Book an entry; returns its sequence number."""
+
+    def add_entries(self, account: str, entries: Iterable[NewEntry]) -> None:
+        """Book many entries at once, in the given order (seeding a statement history)."""
 
     def entries(self, account: str, first: date, last: date) -> list[Entry]: ...
     def sum_before(self, account: str, day: date) -> Decimal: ...

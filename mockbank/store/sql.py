@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import date, datetime
@@ -19,7 +19,7 @@ from typing import Any
 from mockbank.jsonnumbers import decimal_to_json
 from mockbank.models import FINAL_STATUSES, Account, Entry, Erp, Outcome, Payment, PaymentStatus
 from mockbank.money import from_cents, to_cents
-from mockbank.store.base import ROOT, SandboxRecord, StoreError
+from mockbank.store.base import ROOT, NewEntry, SandboxRecord, StoreError
 
 #: The schema this mockbank writes; older databases are migrated on start, newer ones refused.
 SCHEMA_VERSION = 2
@@ -87,6 +87,10 @@ class Database(ABC):
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement (in the current transaction, if any); returns the rows it changed."""
+
+    @abstractmethod
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run a statement once per row of parameters, batched (in the current transaction, if any)."""
 
     @abstractmethod
     def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
@@ -220,6 +224,17 @@ class SqlStore:
                               (mode, self.sandbox_id, number)) > 0
 
     # ------------------------------------------------------------------ statement entries
+
+    def add_entries(self, account: str, entries: Iterable[NewEntry]) -> None:
+        """Book many entries at once, in the given order (seeding a statement history)."""
+        with self._writing() as db:
+            count = int(self._one("SELECT COUNT(*) AS n FROM entries WHERE sandbox = ? AND account = ?", account)["n"])
+            db.executemany("INSERT INTO entries (sandbox, account, entry_id, booking, value, amount_cents, data) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           [(self.sandbox_id, account, entry.entry_id, entry.booking.isoformat(),
+                             entry.value.isoformat(), to_cents(entry.amount),
+                             _dumps({**entry.details, SEQUENCE_KEY: count + number}))
+                            for number, entry in enumerate(entries, start=1)])
 
     def add_entry(self, account: str, entry_id: str, booking: date, value: date, amount: Decimal,
                   details: dict[str, Any]) -> int:

@@ -240,6 +240,9 @@ class SqliteDatabase(Database):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         return self._db.execute(sql, params).rowcount
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._db.executemany(sql, rows)
+
     def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         return self._db.execute(sql, params).fetchone()[0]
 
