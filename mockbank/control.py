@@ -76,34 +76,36 @@ def set_clock() -> Response:
     if unknown or not body:
         raise ApiError(400, "bad-request", 'send {"now": ISO8601}, {"advance": SECONDS} and/or {"frozen": true|false}',
                        [{"pointer": pointer([name]), "reason": "is not a clock field"} for name in unknown])
-    state = current_bank().clock()
-    if "frozen" in body:
-        if not isinstance(body["frozen"], bool):
-            raise ApiError(400, "bad-request", "frozen must be true or false", [{"pointer": "/frozen",
-                                                                                 "reason": "is not a boolean"}])
-        state = state.freeze() if body["frozen"] else state.unfreeze()
-    if "now" in body:
+    bank = current_bank()
+    with bank.store.transaction():  # read, change and write the clock as one step, whatever other processes do
+        state = bank.clock()
+        if "frozen" in body:
+            if not isinstance(body["frozen"], bool):
+                raise ApiError(400, "bad-request", "frozen must be true or false", [{"pointer": "/frozen",
+                                                                                     "reason": "is not a boolean"}])
+            state = state.freeze() if body["frozen"] else state.unfreeze()
+        if "now" in body:
+            try:
+                state = state.set_to(signing.parse_auth_time(str(body["now"])))
+            except ValueError as error:
+                raise ApiError(400, "bad-request", f"now: {error}", [{"pointer": "/now", "reason": str(error)}]) from None
+        if "advance" in body:
+            if not _is_number(body["advance"]):
+                raise ApiError(400, "bad-request", "advance must be a number of seconds",
+                               [{"pointer": "/advance", "reason": "is not a number"}])
+            try:
+                state = state.advance(float(body["advance"]))
+            except OverflowError:  # beyond what a datetime can hold
+                state = None
         try:
-            state = state.set_to(signing.parse_auth_time(str(body["now"])))
-        except ValueError as error:
-            raise ApiError(400, "bad-request", f"now: {error}", [{"pointer": "/now", "reason": str(error)}]) from None
-    if "advance" in body:
-        if not _is_number(body["advance"]):
-            raise ApiError(400, "bad-request", "advance must be a number of seconds",
-                           [{"pointer": "/advance", "reason": "is not a number"}])
-        try:
-            state = state.advance(float(body["advance"]))
-        except OverflowError:  # beyond what a datetime can hold
-            state = None
-    try:
-        in_range = state is not None and CLOCK_RANGE[0] <= state.now() < CLOCK_RANGE[1]
-    except OverflowError:  # set to the calendar's last second, then overtaken by real time
-        in_range = False
-    if not in_range:
-        raise ApiError(400, "bad-request", "the bank clock must stay from 1900-01-01 to before 9000-01-01 (UTC)",
-                       [{"pointer": "/advance" if "advance" in body else "/now",
-                         "reason": "moves the bank clock outside 1900-01-01 to 9000-01-01"}])
-    current_bank().set_clock(state)
+            in_range = state is not None and CLOCK_RANGE[0] <= state.now() < CLOCK_RANGE[1]
+        except OverflowError:  # set to the calendar's last second, then overtaken by real time
+            in_range = False
+        if not in_range:
+            raise ApiError(400, "bad-request", "the bank clock must stay from 1900-01-01 to before 9000-01-01 (UTC)",
+                           [{"pointer": "/advance" if "advance" in body else "/now",
+                             "reason": "moves the bank clock outside 1900-01-01 to 9000-01-01"}])
+        bank.set_clock(state)
     return json_response(state.describe())
 
 
