@@ -661,7 +661,8 @@ def test_control_plane_answers_json_to_anything(emulator, method, path, body_str
             _restore(bank)
         if path == "/_mock/faults" and method == "POST":
             assert response.status_code == 400, f"an invalid fault was accepted: {body!r} -> {answer}"
-        assert response.status_code in (200, 400, 404, 409, 413), answer  # 409: progress of a final payment
+        # 201/204: a sandbox made or deleted; 409: progress of a final payment
+        assert response.status_code in (200, 201, 204, 400, 404, 409, 413), answer
 
     run()
     if path == "/_mock/reset":
