@@ -39,7 +39,7 @@ def app():
 def control_routes(app):
     """(method, path) of every control route the app has, with placeholders filled in."""
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/_mock"):
+        if rule.rule.startswith("/_mock") and not rule.endpoint.startswith("dashboard."):  # below: its own guard
             path = rule.rule.replace("<sandbox_id>", "nosuch")
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 yield method, path
@@ -55,6 +55,20 @@ def test_every_control_route_answers_401_json_without_the_token(app, prefix):
             answer = client.open(prefix + path, method=method, headers=headers, json={})
             assert answer.status_code == 401, (method, path, headers)
             assert answer.json["error"] == "unauthorized" and "X-Mockbank-Token" in answer.json["message"]
+
+
+@pytest.mark.parametrize("in_a_sandbox", [False, True])
+def test_dashboard_pages_ask_for_the_token_and_show_nothing_without_it(app, in_a_sandbox):
+    client = app.test_client()
+    prefix = ""
+    if in_a_sandbox:
+        made = client.post("/_mock/sandboxes", json={}, headers={"X-Mockbank-Token": TOKEN})
+        prefix = f"/sandboxes/{made.json['id']}"
+    for page in ("/_mock/ui/", "/_mock/ui/accounts", "/_mock/ui/payments", "/_mock/ui/clock"):
+        answer = client.get(prefix + page)
+        assert answer.status_code == 401 and b'name="token"' in answer.data, page
+        assert b"52470004471238" not in answer.data  # no account, no journal
+    assert client.post(prefix + "/_mock/ui/token", data={"token": "wrong"}).status_code == 401
 
 
 def test_the_token_opens_the_control_plane_and_the_api_keeps_its_signatures(app):
