@@ -19,5 +19,7 @@ with BankIntegrationClient(URL, creds) as bank:
                  + "; ".join(f"{error.code} {error.text}" for error in answer.errors))
     final = bank.wait_for_final(["PAY_0001"])          # 1 -> 2 -> 4 -> 8, one step per status read
     print(repr(final.answers[0].status))                # <PaymentStatus.SUCCEEDED: 8>
-    for entry in bank.statement().entries[-3:]:         # today's statement, the payment booked last
+    # Today's statement, the payment booked last (after the day's cut-off, 18:30 Danish time, the bank books it
+    # on the next bank day: it shows on that day's statement).
+    for entry in bank.statement().entries[-3:]:
         print(entry.booking, entry.amount, entry.balance, entry.text)

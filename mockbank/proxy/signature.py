@@ -36,8 +36,8 @@ class _AnyCredentials:
 
 
 def mask_token(text: str) -> str:
-    """Every 64-hex-digit token in ``text`` shortened to its first and last four digits."""
-    return _TOKEN.sub(lambda match: f"{match.group()[:4]}…{match.group()[-4:]}", text)
+    """Every 64-hex-digit token in ``text`` masked as the emulator masks it (:func:`mockbank.signing.mask_token`)."""
+    return _TOKEN.sub(lambda match: signing.mask_token(match.group()), text)
 
 
 class SignatureCheck:
