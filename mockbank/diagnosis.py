@@ -260,7 +260,7 @@ def _dimensions(item: SignedItem, secrets: SigningSecrets, fields: dict[str, str
     if fields["payid"]:
         empty = [Variant("payid-empty", f"the payload's payid (ninth component) was empty instead of "
                                         f"{fields['payid']!r}", component=("payid", ""))]
-        dimensions.append((empty, empty))
+        dimensions.append((empty, []))  # alone only: pairs with it would double the cost of every refusal
     if payment and fields["payid"] != fields["reqid"]:
         payid = [Variant("payid-mismatch", f"the payload's payid was the requestId {fields['reqid']!r} "
                                            f"instead of the paymentId {fields['payid']!r}",

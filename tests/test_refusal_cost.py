@@ -18,8 +18,9 @@ CREDENTIALS = fixtures.load().credentials()
 LOOKUP = verification.StaticCredentials(tuple(CREDENTIALS))
 TRANSACTIONS = [{"paymentId": "PAY_01", "paymentDate": "2026-11-24", "amount": 100.5, "currency": "DKK",
                  "account": "80790000820049"}]
-#: HMACs one diagnosis may compute (it was about 1,270 before refusals were made cheap).
-BUDGET = 700
+#: HMACs one diagnosis may compute (about 1,270 before refusals were made cheap; 770 with issue 10's causes:
+#: payid-empty, amount-rounded, the docs' prose orders).
+BUDGET = 800
 
 
 @pytest.fixture
