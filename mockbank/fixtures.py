@@ -63,16 +63,20 @@ def load(path: str | Path | None = None) -> Fixture:
 
 def from_document(document: Any, source: str = "fixture") -> Fixture:
     """Validate a parsed fixture document and build the :class:`Fixture`."""
+    unknown = [p for p in schemas.unknown_fields("fixtures", document)
+               if not any(part.startswith(EXTENSION_PREFIX) for part in p.pointer.split("/"))]
+    if unknown:  # first, to name each unknown key with a "did you mean"
+        raise FixtureError(f"{source}: " + "; ".join(f"{p.pointer} {p.reason}" for p in unknown)
+                           + f" (keys of your own go under an '{EXTENSION_PREFIX}' prefix, e.g. 'x-note')")
     problems = schemas.violations("fixtures", document)
     if problems:
         raise FixtureError(f"{source}: " + "; ".join(f"{p.pointer or '/'} {p.reason}" for p in problems))
-    unknown = [p for p in schemas.unknown_fields("fixtures", document)
-               if not any(part.startswith(EXTENSION_PREFIX) for part in p.pointer.split("/"))]
-    if unknown:
-        raise FixtureError(f"{source}: " + "; ".join(f"{p.pointer} {p.reason}" for p in unknown)
-                           + f" (keys of your own go under an '{EXTENSION_PREFIX}' prefix, e.g. 'x-note')")
     erps = tuple(Erp(e["serviceProvider"], e["apiKey"], e.get("progression")) for e in document["erps"])
     known = {erp.service_provider for erp in erps}
+    if len(known) < len(erps):
+        names = [erp.service_provider for erp in erps]
+        repeated = next(name for name in names if names.count(name) > 1)
+        raise FixtureError(f"{source}: ERP {repeated!r} is listed twice in erps")
     accounts = []
     for index, data in enumerate(document["accounts"]):
         if data["serviceProvider"] not in known:

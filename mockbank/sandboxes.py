@@ -16,6 +16,7 @@ from typing import Any
 from mockbank import fixtures, schemas, signing
 from mockbank.bank import Bank
 from mockbank.errors import InvalidRequest, NotFound
+from mockbank.jsonnumbers import json_integer
 from mockbank.settings import Settings
 from mockbank.store import ROOT, Store
 from mockbank.store.base import SandboxRecord
@@ -59,15 +60,16 @@ class SandboxManager:
                 raise InvalidRequest(f"clock: {error}", [{"pointer": "/clock", "reason": str(error)}]) from None
         document = body["fixtures"] if "fixtures" in body else fresh_credentials(self.default_document)
         fixture = self._fixture(document)
-        ttl = body.get("ttlSeconds", self.settings.sandbox_ttl)
+        ttl = json_integer(body.get("ttlSeconds", self.settings.sandbox_ttl))  # 600.0 is the integer 600
         now = _now()
         record = SandboxRecord(id=secrets.token_hex(6), created_at=now, last_used_at=now,
                                expires_at=now + timedelta(seconds=ttl), ttl_seconds=ttl, fixture=document,
                                options=options)
         self.sweep(now)
-        self.store.sandboxes.add(record)
         bank = Bank(self.store.sandbox(record.id), fixture, self._settings(options))
-        bank.reset()
+        with bank.store.transaction():  # a sandbox exists seeded, or not at all
+            self.store.sandboxes.add(record)
+            bank.reset()
         return record, bank
 
     def bank(self, sandbox_id: str) -> Bank:

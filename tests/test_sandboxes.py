@@ -174,3 +174,13 @@ def test_certify_url_runs_in_a_sandbox_and_leaves_the_emulator_untouched(emulato
     assert "/sandboxes/" in report["url"]
     assert emulator.clock() == clock_before and emulator.payments() == payments_before
     assert sandbox_ids(emulator) == sandboxes_before
+
+
+def test_inline_fixtures_listing_an_erp_twice_are_refused_and_leave_no_sandbox(emulator):
+    erp = {"serviceProvider": "A", "apiKey": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}
+    fixtures = {"erps": [erp, erp], "accounts": [{"account": "52470021527478", "integrationCode": "X",
+                                                  "serviceProvider": "A", "currency": "DKK"}]}
+    before = sandbox_ids(emulator)
+    response = requests.post(f"{emulator.url}/_mock/sandboxes", json={"fixtures": fixtures}, timeout=10)
+    assert response.status_code == 400 and "'A' is listed twice" in response.json()["message"]
+    assert sandbox_ids(emulator) == before
