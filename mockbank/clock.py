@@ -65,6 +65,16 @@ class ClockState:
                 "offsetSeconds": 0.0 if self.frozen_at else round(self.offset, 3)}
 
 
+#: The bank clock stays within these years: near the ends of the calendar, dates cannot be computed on.
+RANGE = (datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc))
+RANGE_TEXT = "the bank clock must stay from 1900-01-01 to before 9000-01-01 (UTC)"
+
+
+def in_range(moment: datetime) -> bool:
+    """True when the bank clock may show ``moment``."""
+    return RANGE[0] <= _utc(moment) < RANGE[1]
+
+
 def initial_state(start: datetime | None, frozen: bool) -> ClockState:
     """The clock a server starts with: ``--clock`` and ``--frozen-clock``."""
     if frozen:

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request
 
-from mockbank import __version__, magic, openapi, render, routes, signing
+from mockbank import __version__, clock, magic, openapi, render, routes, signing
 from mockbank.faults import FaultError
 from mockbank.jsonnumbers import json_integer
 from mockbank.schemas import pointer
@@ -28,8 +28,6 @@ JOURNAL_PAGE_MAX = 5000
 _MAX_INT = 2**63 - 1
 #: The longest progression step: a payment moves on at least once a year (longer overflows the calendar).
 MAX_STEP_SECONDS = 365 * 24 * 3600
-#: The bank clock stays within these years: near the ends of the calendar, dates cannot be computed on.
-CLOCK_RANGE = (datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc))
 
 
 def _body() -> dict[str, Any]:
@@ -98,11 +96,11 @@ def set_clock() -> Response:
             except OverflowError:  # beyond what a datetime can hold
                 state = None
         try:
-            in_range = state is not None and CLOCK_RANGE[0] <= state.now() < CLOCK_RANGE[1]
+            in_range = state is not None and clock.in_range(state.now())
         except OverflowError:  # set to the calendar's last second, then overtaken by real time
             in_range = False
         if not in_range:
-            raise ApiError(400, "bad-request", "the bank clock must stay from 1900-01-01 to before 9000-01-01 (UTC)",
+            raise ApiError(400, "bad-request", clock.RANGE_TEXT,
                            [{"pointer": "/advance" if "advance" in body else "/now",
                              "reason": "moves the bank clock outside 1900-01-01 to 9000-01-01"}])
         bank.set_clock(state)

@@ -11,6 +11,7 @@ from typing import Any
 
 from mockbank import models, schemas, signing
 from mockbank.models import Erp
+from mockbank.money import EXCHANGE_RATES
 from mockbank.accounts import normalize_account
 
 DEMO_FIXTURE = "demo.json"
@@ -79,6 +80,9 @@ def from_document(document: Any, source: str = "fixture") -> Fixture:
         raise FixtureError(f"{source}: ERP {repeated!r} is listed twice in erps")
     accounts = []
     for index, data in enumerate(document["accounts"]):
+        if data["currency"] not in EXCHANGE_RATES:
+            raise FixtureError(f"{source}: /accounts/{index}/currency {data['currency']!r} is not a currency this bank "
+                               f"has a rate for ({', '.join(EXCHANGE_RATES)})")
         if data["serviceProvider"] not in known:
             raise FixtureError(f"{source}: /accounts/{index}/serviceProvider {data['serviceProvider']!r} "
                                "is not one of the erps")

@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections import OrderedDict
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from mockbank import fixtures, schemas, signing
+from mockbank import clock, fixtures, schemas, signing
 from mockbank.bank import Bank
 from mockbank.errors import InvalidRequest, NotFound
 from mockbank.jsonnumbers import json_integer
 from mockbank.settings import Settings
-from mockbank.store import ROOT, Store
+from mockbank.store import Store
 from mockbank.store.base import SandboxRecord
 
-#: A sandbox's last use is written at most this often (every request would cost a write).
+#: A sandbox's last use is written at most this often (every request would cost a write), and at least twice
+#: per time to live.
 TOUCH_INTERVAL = timedelta(seconds=60)
+#: Parsed fixtures kept per process (a sandbox's never change: its id is never reused).
+FIXTURE_CACHE_SIZE = 256
 
 
 def _now() -> datetime:
@@ -43,7 +47,7 @@ class SandboxManager:
         self.store = store
         self.default_document = default_document
         self.settings = settings
-        self._fixtures: dict[str, fixtures.Fixture] = {}  # a sandbox's fixture never changes: parsed once
+        self._fixtures: OrderedDict[str, fixtures.Fixture] = OrderedDict()  # the last FIXTURE_CACHE_SIZE used
 
     def create(self, body: dict[str, Any]) -> tuple[SandboxRecord, Bank]:
         """A new sandbox from ``POST /_mock/sandboxes`` (all fields optional), seeded and ready."""
@@ -55,9 +59,11 @@ class SandboxManager:
         options = {key: body[key] for key in ("clock", "frozenClock", "progression") if key in body}
         if "clock" in options:
             try:
-                signing.parse_auth_time(options["clock"])
+                start = signing.parse_auth_time(options["clock"])
             except ValueError as error:
                 raise InvalidRequest(f"clock: {error}", [{"pointer": "/clock", "reason": str(error)}]) from None
+            if not clock.in_range(start):
+                raise InvalidRequest(f"clock: {clock.RANGE_TEXT}", [{"pointer": "/clock", "reason": clock.RANGE_TEXT}])
         document = body["fixtures"] if "fixtures" in body else fresh_credentials(self.default_document)
         fixture = self._fixture(document)
         ttl = json_integer(body.get("ttlSeconds", self.settings.sandbox_ttl))  # 600.0 is the integer 600
@@ -74,22 +80,23 @@ class SandboxManager:
 
     def bank(self, sandbox_id: str) -> Bank:
         """The bank of a sandbox, whose use extends its life; NotFound naming it if it is unknown or expired."""
-        if sandbox_id == ROOT:
-            raise NotFound("the root bank is not a sandbox")
         now = _now()
         record = self.store.sandboxes.get(sandbox_id)
         if record is None or record.expires_at <= now:
             if record is not None:
                 self._fixtures.pop(sandbox_id, None)
-                self.store.sandboxes.remove(sandbox_id)
+                self.store.sandboxes.remove(sandbox_id, expired_by=now)
             raise NotFound(f"no sandbox {sandbox_id!r}: it was never created, was deleted, or expired after "
                            "its time to live; create one with POST /_mock/sandboxes",
                            [{"pointer": "/sandbox", "reason": f"{sandbox_id!r} is not a sandbox"}])
-        if now - record.last_used_at >= TOUCH_INTERVAL:
+        if now - record.last_used_at >= min(TOUCH_INTERVAL, timedelta(seconds=record.ttl_seconds / 2)):
             self.store.sandboxes.touch(sandbox_id, now, now + timedelta(seconds=record.ttl_seconds))
         fixture = self._fixtures.get(sandbox_id)
         if fixture is None:
             fixture = self._fixtures[sandbox_id] = fixtures.from_document(record.fixture, f"sandbox {sandbox_id}")
+            if len(self._fixtures) > FIXTURE_CACHE_SIZE:
+                self._fixtures.popitem(last=False)
+        self._fixtures.move_to_end(sandbox_id)
         return Bank(self.store.sandbox(sandbox_id), fixture, self._settings(record.options))
 
     def all(self) -> list[SandboxRecord]:
@@ -104,10 +111,11 @@ class SandboxManager:
     def sweep(self, now: datetime) -> int:
         """Remove every expired sandbox with its rows; returns how many."""
         expired = self.store.sandboxes.expired(now)
+        removed = 0
         for sandbox_id in expired:
             self._fixtures.pop(sandbox_id, None)
-            self.store.sandboxes.remove(sandbox_id)
-        return len(expired)
+            removed += self.store.sandboxes.remove(sandbox_id, expired_by=now)
+        return removed
 
     # ------------------------------------------------------------------ options
 

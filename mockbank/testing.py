@@ -94,9 +94,10 @@ class Emulator:
         return self
 
     def stop(self) -> None:
-        if self._owner is not None:  # a sandbox: delete it and its data on the server
+        if self._owner is not None:  # a sandbox: delete it and its data on the server (unless it is gone already)
             if self.sandbox_id is not None:
-                self._owner._call("DELETE", f"/sandboxes/{self.sandbox_id}", expect_json=False)
+                self._owner.http.delete(f"{self._owner.url}/_mock/sandboxes/{self.sandbox_id}", timeout=30,
+                                        headers=token_headers(self.token))
                 self.sandbox_id = None
             self.http.close()
             return
@@ -125,6 +126,8 @@ class Emulator:
         """A new sandbox on this emulator's server: a handle like this one, whose ``stop()`` (or the end of a
         ``with`` block) deletes it. ``fixture`` is a fixture file sent inline; ``options`` are the other fields
         of ``POST /_mock/sandboxes`` (``clock``, ``frozenClock``, ``progression``, ``ttlSeconds``)."""
+        if self._owner is not None:  # sandboxes are made at the server's root
+            return self._owner.sandbox(fixture, **options)
         body = dict(options)
         if fixture is not None:
             body["fixtures"] = fixtures.load(fixture).document

@@ -184,3 +184,23 @@ def test_inline_fixtures_listing_an_erp_twice_are_refused_and_leave_no_sandbox(e
     response = requests.post(f"{emulator.url}/_mock/sandboxes", json={"fixtures": fixtures}, timeout=10)
     assert response.status_code == 400 and "'A' is listed twice" in response.json()["message"]
     assert sandbox_ids(emulator) == before
+
+
+def test_review_regressions_short_ttl_rates_and_handles(emulator):
+    short = make(emulator, ttlSeconds=2)  # used every second, it stays alive past its time to live
+    for _ in range(4):
+        assert requests.get(f"{short['baseUrl']}/_mock/health", timeout=10).status_code == 200
+        time.sleep(0.8)
+    jpy = {"erps": [{"serviceProvider": "A", "apiKey": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}],
+           "accounts": [{"account": "52470021527478", "integrationCode": "X", "serviceProvider": "A",
+                         "currency": "JPY"}]}
+    refused = requests.post(f"{emulator.url}/_mock/sandboxes", json={"fixtures": jpy}, timeout=10)
+    assert refused.status_code == 400 and "'JPY'" in refused.json()["message"]
+    for clock in ("9999-12-31T23:59:59", "0001-01-01T00:00:00"):
+        refused = requests.post(f"{emulator.url}/_mock/sandboxes", json={"clock": clock}, timeout=10)
+        assert refused.status_code == 400 and refused.json()["details"][0]["pointer"] == "/clock"
+    with emulator.sandbox() as first:
+        with first.sandbox() as second:  # made at the server's root, not inside the first
+            assert second.sandbox_id != first.sandbox_id
+        requests.delete(f"{emulator.url}/_mock/sandboxes/{first.sandbox_id}", timeout=10)
+    # leaving the block deletes a sandbox that is gone already: no error

@@ -465,12 +465,16 @@ class SqlSandboxes:
             self.database.execute("UPDATE sandboxes SET last_used_at = ?, expires_at = ? WHERE id = ?",
                                   (now.isoformat(), expires_at.isoformat(), sandbox_id))
 
-    def remove(self, sandbox_id: str) -> bool:
-        """Delete a sandbox and every row of its bank; False if there was none."""
+    def remove(self, sandbox_id: str, expired_by: datetime | None = None) -> bool:
+        """Delete a sandbox and every row of its bank; False if there was none. With ``expired_by``, only if it
+        has expired by then (another process may have just used it)."""
         with self.database.transaction(sandbox_id):
+            condition, params = ("", ()) if expired_by is None else (" AND expires_at <= ?", (expired_by.isoformat(),))
+            if self.database.execute(f"DELETE FROM sandboxes WHERE id = ?{condition}", (sandbox_id, *params)) == 0:
+                return False
             for table in SANDBOX_TABLES:
                 self.database.execute(f"DELETE FROM {table} WHERE sandbox = ?", (sandbox_id,))
-            return self.database.execute("DELETE FROM sandboxes WHERE id = ?", (sandbox_id,)) > 0
+            return True
 
     def expired(self, now: datetime) -> list[str]:
         return [row["id"] for row in self.database.fetchall("SELECT id FROM sandboxes WHERE expires_at <= ?",
