@@ -11,13 +11,13 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request
 
-from mockbank import __version__, clock, magic, openapi, render, routes, signing
+from mockbank import __version__, clock, magic, openapi, render, routes, schemas, signing
 from mockbank.faults import FaultError
 from mockbank.jsonnumbers import json_integer
 from mockbank.schemas import pointer
 from mockbank.store.base import SandboxRecord
 from mockbank.web import (SANDBOX_KEY, ApiError, add_routes, current_bank, current_faults, json_body, json_response,
-                          runtime)
+                          runtime, schema_error)
 
 blueprint = Blueprint("control", __name__)
 
@@ -224,7 +224,11 @@ def _utc_text(moment: datetime) -> str:
 
 def create_sandbox() -> Response:
     _at_the_root()
-    record, bank = runtime().sandboxes.create(_body())
+    body = _body()
+    problems = schemas.violations("sandbox-request", body)
+    if problems:
+        raise schema_error(problems, "sandbox request")
+    record, bank = runtime().sandboxes.create(body)
     credentials = [creds.to_json() for creds in bank.fixture.credentials()]
     return json_response({**_sandbox_json(record), "credentials": credentials}, 201)
 
