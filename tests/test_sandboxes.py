@@ -148,17 +148,25 @@ def test_the_journal_keeps_at_most_journal_max_entries_and_counts_the_dropped():
 
 def test_the_pytest_fixture_gives_each_test_a_sandbox_of_a_shared_emulator(pytester, emulator):
     pytester.makepyfile("""
+        from datetime import date
+
         import pytest
 
-        @pytest.mark.parametrize("number", range(3))
+        @pytest.mark.parametrize("number", range(8))
         def test_pays_in_its_own_bank(mockbank, number):
             assert "/sandboxes/" in mockbank.url
             client = mockbank.client()
-            assert client.status().answers == ()
+            assert client.status().answers == ()  # no other test's payment shows here
+            day = date.fromisoformat(mockbank.clock()["today"])
+            client.pay([{"paymentId": f"P{number}", "paymentDate": day.isoformat(), "amount": 10, "currency": "DKK",
+                         "account": "80790000820049", "creditor": {"name": "A"}}],
+                       options={"moveToNextBankDate": True})
+            assert [answer.payment_id for answer in client.status().answers] == [f"P{number}"]
             mockbank.advance_clock(86400)
     """)
     before = emulator.clock()["today"], sandbox_ids(emulator)
-    pytester.runpytest_subprocess("-p", "no:cacheprovider", "--mockbank-url", emulator.url).assert_outcomes(passed=3)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "4", "--mockbank-url",
+                                  emulator.url).assert_outcomes(passed=8)
     assert (emulator.clock()["today"], sandbox_ids(emulator)) == before
 
 
