@@ -64,6 +64,7 @@ def _inject_fault(when: str) -> Response | None:
     if fault is None:
         return None
     if fault.delay_ms:
+        current_bank().store.checkpoint()  # no lock is held while the request waits
         time.sleep(fault.delay_ms / 1000)
     if fault.drop:
         response = json_response({"error": "dropped"}, 599)

@@ -42,7 +42,8 @@ class SandboxManager:
         self.store = store
         self.default_document = default_document
         self.settings = settings
-        self._fixtures: dict[str, fixtures.Fixture] = {}  # a sandbox's fixture never changes: parsed once
+        # the sandboxes this process served: record and bank (a sandbox's fixture never changes: parsed once)
+        self._known: dict[str, tuple[SandboxRecord, Bank]] = {}
 
     def create(self, body: dict[str, Any]) -> tuple[SandboxRecord, Bank]:
         """A new sandbox from ``POST /_mock/sandboxes`` (all fields optional), seeded and ready."""
@@ -71,31 +72,47 @@ class SandboxManager:
         return record, bank
 
     def bank(self, sandbox_id: str) -> Bank:
-        """The bank of a sandbox, whose use extends its life; NotFound naming it if it is unknown or expired."""
+        """The bank of a sandbox, its request begun (see :meth:`Store.begin_request`); its use extends its life.
+
+        NotFound naming it if it is unknown or expired. The sandbox's record is read from the database
+        only when this process does not know it, when the sandbox's generation token is gone (another
+        process deleted it) or when it looks expired (another process may have extended it).
+        """
         if sandbox_id == ROOT:
             raise NotFound("the root bank is not a sandbox")
         now = _now()
+        store = self.store.sandbox(sandbox_id)
+        stored = store.begin_request() is not None
+        known = self._known.get(sandbox_id) if stored else None
+        if known is None or known[0].expires_at <= now:
+            known = self._load(sandbox_id, now)
+        record, bank = known
+        if now - record.last_used_at >= TOUCH_INTERVAL:
+            expires_at = now + timedelta(seconds=record.ttl_seconds)
+            self.store.sandboxes.touch(sandbox_id, now, expires_at)
+            self._known[sandbox_id] = (replace(record, last_used_at=now, expires_at=expires_at), bank)
+        return bank
+
+    def _load(self, sandbox_id: str, now: datetime) -> tuple[SandboxRecord, Bank]:
         record = self.store.sandboxes.get(sandbox_id)
         if record is None or record.expires_at <= now:
+            self._forget(sandbox_id)
             if record is not None:
-                self._fixtures.pop(sandbox_id, None)
                 self.store.sandboxes.remove(sandbox_id)
             raise NotFound(f"no sandbox {sandbox_id!r}: it was never created, was deleted, or expired after "
                            "its time to live; create one with POST /_mock/sandboxes",
                            [{"pointer": "/sandbox", "reason": f"{sandbox_id!r} is not a sandbox"}])
-        if now - record.last_used_at >= TOUCH_INTERVAL:
-            self.store.sandboxes.touch(sandbox_id, now, now + timedelta(seconds=record.ttl_seconds))
-        fixture = self._fixtures.get(sandbox_id)
-        if fixture is None:
-            fixture = self._fixtures[sandbox_id] = fixtures.from_document(record.fixture, f"sandbox {sandbox_id}")
-        return Bank(self.store.sandbox(sandbox_id), fixture, self._settings(record.options))
+        fixture = fixtures.from_document(record.fixture, f"sandbox {sandbox_id}")
+        known = self._known[sandbox_id] = (record, Bank(self.store.sandbox(sandbox_id), fixture,
+                                                        self._settings(record.options)))
+        return known
 
     def all(self) -> list[SandboxRecord]:
         self.sweep(_now())
         return self.store.sandboxes.all()
 
     def remove(self, sandbox_id: str) -> None:
-        self._fixtures.pop(sandbox_id, None)
+        self._forget(sandbox_id)
         if not self.store.sandboxes.remove(sandbox_id):
             raise NotFound(f"no sandbox {sandbox_id!r}", [{"pointer": "/sandbox", "reason": "is not a sandbox"}])
 
@@ -103,9 +120,12 @@ class SandboxManager:
         """Remove every expired sandbox with its rows; returns how many."""
         expired = self.store.sandboxes.expired(now)
         for sandbox_id in expired:
-            self._fixtures.pop(sandbox_id, None)
+            self._forget(sandbox_id)
             self.store.sandboxes.remove(sandbox_id)
         return len(expired)
+
+    def _forget(self, sandbox_id: str) -> None:
+        self._known.pop(sandbox_id, None)
 
     # ------------------------------------------------------------------ options
 
