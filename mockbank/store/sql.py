@@ -419,14 +419,17 @@ class SqlStore:
             entry_id = db.insert("INSERT INTO journal (sandbox, entry) VALUES (?, ?) RETURNING id",
                                  (self.sandbox_id, _dumps(entry)))
             if keep is not None:
-                size = self.get("journalSize", 0) + 1
+                size = int(db.insert("INSERT INTO meta (sandbox, key, value) VALUES (?, 'journalSize', '1') "
+                                     "ON CONFLICT (sandbox, key) DO UPDATE SET "
+                                     "value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT) RETURNING value",
+                                     (self.sandbox_id,)))
                 if size > keep:  # drop a tenth at once, so trimming is rare and the journal never exceeds keep
                     excess = size - keep + keep // 10
                     dropped = db.execute("DELETE FROM journal WHERE id IN (SELECT id FROM journal WHERE sandbox = ? "
                                          "ORDER BY id LIMIT ?)", (self.sandbox_id, excess))
                     size -= dropped
                     self.put("journalDropped", self.get("journalDropped", 0) + dropped)
-                self.put("journalSize", size)
+                    self.put("journalSize", size)
             return entry_id
 
     def journal(self, since: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
