@@ -9,7 +9,7 @@ medians of the rounds as ratios to the baseline and to Prism, with p99.
     .venv/bin/python bench/throughput.py                         # 3 rounds of 5 s, wrk -t2 -c16
     .venv/bin/python bench/throughput.py --app-servers granian,gunicorn --json out.json
     .venv/bin/python bench/throughput.py --profile               # where the time of a request goes (py-spy)
-    .venv/bin/python bench/throughput.py --profile --source /tmp/old-checkout   # ... of another checkout
+    .venv/bin/python bench/throughput.py --source /tmp/old-checkout     # another checkout (e.g. before a change)
 """
 
 from __future__ import annotations
@@ -234,8 +234,11 @@ def measure(args, pools: Pools, work: Path) -> list[dict]:
                 subprocess.run([sys.executable, str(BENCH / "serve_app.py"), "--seed", str(round_dir / "bench.db")],
                                check=True, cwd=round_dir)
             env = target.env(round_dir)
+            if target.mockbank and args.source:
+                env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(args.source), env.get("PYTHONPATH")]))}
             server = start(target.name, target.argv(round_dir), round_dir, target.ready, env,
-                           timeout=180 if "Prism" in target.name else 60, cwd=BENCH if env else None)
+                           timeout=180 if "Prism" in target.name else 60,
+                           cwd=BENCH if "MOCKBANK_BENCH_DB" in env else None)
             try:
                 if target.mockbank:
                     prepare(server, pools)
@@ -321,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="py-spy breakdown per request instead of the table")
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second (default 250)")
     parser.add_argument("--gil", action="store_true", help="--profile: sample only the thread holding the GIL")
-    parser.add_argument("--source", type=Path, help="--profile: the mockbank checkout to profile (PYTHONPATH)")
+    parser.add_argument("--source", type=Path, help="measure this mockbank checkout instead (PYTHONPATH)")
     parser.add_argument("--keep-profiles", metavar="DIR", help="--profile: copy the raw py-spy stacks here")
     parser.add_argument("--json", metavar="FILE", help="write the figures as JSON")
     args = parser.parse_args(argv)
