@@ -229,6 +229,8 @@ def measure(args, pools: Pools, work: Path) -> list[dict]:
     rows: dict[tuple[str, str], list[dict]] = {}
     for round_number in range(1, args.rounds + 1):
         for target in targets(args):
+            if args.only and not target.name.startswith("bare") and not any(part in target.name for part in args.only):
+                continue
             round_dir = Path(tempfile.mkdtemp(prefix="round-", dir=work))
             if target.name.startswith("mockbank app on"):  # granian and gunicorn: seeded before workers start
                 subprocess.run([sys.executable, str(BENCH / "serve_app.py"), "--seed", str(round_dir / "bench.db")],
@@ -320,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pool", type=int, default=40000, help="pre-signed requests per kind (default 40000)")
     parser.add_argument("--loader", choices=("wrk", "python"), default="wrk" if load.wrk_path() else "python")
     parser.add_argument("--app-servers", default="", help="also run mockbank's app on these: granian,gunicorn")
+    parser.add_argument("--only", default="", help="only the servers whose name has one of these (comma-separated) "
+                                                   "besides bare Flask, e.g. 'serve -w2,Prism'")
     parser.add_argument("--no-prism", dest="prism", action="store_false", help="leave Prism out")
     parser.add_argument("--profile", action="store_true", help="py-spy breakdown per request instead of the table")
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second (default 250)")
@@ -329,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="FILE", help="write the figures as JSON")
     args = parser.parse_args(argv)
     args.app_servers = [name for name in args.app_servers.split(",") if name]
+    args.only = [part for part in args.only.split(",") if part]
     if min(args.connections, args.threads, args.pool, args.rounds, args.wrk_threads) < 1 or args.seconds <= 1:
         parser.error("--connections, --threads, --pool, --rounds, --wrk-threads must be >= 1, --seconds > 1")
     if set(args.app_servers) - {"granian", "gunicorn"}:
