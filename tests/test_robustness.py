@@ -683,7 +683,8 @@ ROUTE_LIST = {
     "GET,POST /report/balance", "POST /payment/cancel", "GET /_mock/health", "POST /_mock/reset", "GET /_mock/clock",
     "POST /_mock/clock", "GET /_mock/requests", "DELETE /_mock/requests", "GET /_mock/faults", "POST /_mock/faults",
     "DELETE /_mock/faults", "GET /_mock/magic", "POST /_mock/progress", "GET /_mock/payments",
-    "GET /_mock/progression", "POST /_mock/progression"}
+    "GET /_mock/progression", "POST /_mock/progression", "GET /_mock/sandboxes", "POST /_mock/sandboxes",
+    "DELETE /_mock/sandboxes/<sandbox_id>"}
 SEGMENT = st.text(min_size=1, max_size=8).filter(lambda s: s not in (".", "..")).map(lambda s: quote(s, safe=""))
 UNKNOWN_PATHS = st.one_of(
     st.lists(SEGMENT, max_size=3).map(lambda segments: "/nope/" + "/".join(segments)),
