@@ -384,6 +384,7 @@ def test_schema_names_match_the_files():
         *(f"{e}-{kind}" for e in ("payment", "status", "statement", "balance", "cancel")
           for kind in ("request", "response")),
         *(f"{e}-query" for e in ("payment", "status", "statement", "balance")),
+        "sandbox-request", "sandbox-response", "sandboxes-response",
     }
 
 
