@@ -1,40 +1,48 @@
-"""Throughput and p99 latency of signed POST /payment and GET /status, relative to a bare Flask endpoint.
+"""Signed POST /payment and GET /status on ``mockbank serve`` side by side with a bare Flask endpoint and Prism.
 
-Starts the emulator (``mockbank serve``) and ``bench/bare_app.py`` on loopback, drives each with
-keep-alive ``http.client`` connections from C threads for a fixed time, and reports every emulator
-scenario as a ratio to the baseline (bare app, measured before and after; the mean is used).
+In one run, each round starts every server afresh (a new database for mockbank) and loads it with wrk
+(``wrk_pool.lua``; Python threads when wrk is not installed): bare Flask on waitress (the baseline),
+``mockbank serve`` with 1 and with 2 workers, Prism's static mock of ``schemas/openapi.json`` when
+``npx`` is there, and, with ``--app-servers``, mockbank's app under granian and gunicorn. It prints the
+medians of the rounds as ratios to the baseline and to Prism, with p99.
 
-    .venv/bin/python bench/throughput.py --seconds 5 --concurrency 16 --workers 1 --json out.json
-    .venv/bin/python bench/throughput.py --workers 1,2 --postgres throwaway   # SQLite and PostgreSQL, 1 and 2 processes
+    .venv/bin/python bench/throughput.py                         # 3 rounds of 5 s, wrk -t2 -c16
+    .venv/bin/python bench/throughput.py --app-servers granian,gunicorn --json out.json
+    .venv/bin/python bench/throughput.py --profile               # where the time of a request goes (py-spy)
+    .venv/bin/python bench/throughput.py --source /tmp/old-checkout     # another checkout (e.g. before a change)
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
-import itertools
 import json
 import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path[:0] = [str(ROOT), str(BENCH)]
 
+import load  # noqa: E402
+import profile as spy  # noqa: E402  (bench/profile.py, not the standard library's)
 from mockbank import fixtures, signing  # noqa: E402
 
 CREDITOR = "80790000820064"  # an ordinary BBAN: no magic outcome
+PRISM = ["npx", "--yes", "@stoplight/prism-cli@5", "mock"]
 
 
 class StartError(Exception):
@@ -50,283 +58,315 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start(name: str, argv: list[str], log: Path, port: int, method: str, path: str,
-          body: bytes | None) -> subprocess.Popen:
-    """Start a server process (its own session, output to ``log``) and wait until ``path`` answers 200."""
+def answers(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
+            ) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(method, path, body=body, headers=headers or {"Content-Type": "application/json"})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+@dataclass
+class Server:
+    name: str
+    proc: subprocess.Popen
+    port: int
+
+
+def start(name: str, argv: list[str], workdir: Path, ready: tuple[str, str, bytes | None], env: dict | None = None,
+          timeout: float = 60, cwd: Path | None = None) -> Server:
+    """Start a server in its own session (output to ``workdir/name.log``); wait until ``ready`` answers < 500."""
+    port = free_port()
+    argv = [part.replace("{port}", str(port)) for part in argv]
+    log = workdir / f"{name.replace(' ', '_').replace('/', '')}.log"
     with open(log, "wb") as out:
-        # Started outside the source tree, so the installed mockbank is measured (not a shadowing checkout).
-        proc = subprocess.Popen(argv, cwd=log.parent, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
+        proc = subprocess.Popen(argv, cwd=cwd or workdir, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                env={**os.environ, **(env or {})})
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request(method, path, body=body, headers={"Content-Type": "application/json"})
-            if conn.getresponse().status == 200:
-                conn.close()
-                return proc
-            conn.close()
+            if answers(port, *ready)[0] < 500:
+                return Server(name, proc, port)
         except OSError:
             pass
         time.sleep(0.05)
     stop(proc)
-    raise StartError(f"{name} did not answer {method} {path} on port {port} within 30 s; its output:\n"
+    raise StartError(f"{name} did not answer {ready[0]} {ready[1]} within {timeout:g} s; its output:\n"
                      + log.read_text(errors="replace")[-2000:])
 
 
 def stop(proc: subprocess.Popen) -> None:
     """SIGTERM the server's process group (it includes forked workers), then SIGKILL after 5 s."""
-    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+    for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(proc.pid, sig)
         except ProcessLookupError:
             pass
         try:
-            proc.wait(wait)
+            proc.wait(5)
             return
         except subprocess.TimeoutExpired:
             continue
 
 
+@dataclass
+class Target:
+    """A server to start for each round, and the request kinds sent to it."""
+
+    name: str
+    argv: Callable[[Path], list[str]]  # from the round's work directory
+    ready: tuple[str, str, bytes | None]
+    kinds: tuple[str, ...]
+    mockbank: bool = False  # needs its known payments and gets a fresh database each round
+    env: Callable[[Path], dict] = field(default=lambda work: {})
+
+
+def targets(args) -> list[Target]:
+    python = sys.executable
+    health = ("GET", "/_mock/health", None)
+
+    def serve(workers: int) -> Callable[[Path], list[str]]:
+        return lambda work: [python, "-m", "mockbank", "serve", "--db", str(work / "bench.db"), "--port", "{port}",
+                             "--threads", str(args.threads), "--workers", str(workers), "--progression", "manual",
+                             "--max-clock-skew", "off"]
+
+    found = [Target("bare Flask (waitress)", lambda work: [python, str(BENCH / "bare_app.py"), "--port", "{port}",
+                                                          "--threads", str(args.threads)],
+                    ("POST", "/payment", b"{}"), ("POST /payment",))]
+    for workers in (1, 2):
+        found.append(Target(f"mockbank serve -w{workers}", serve(workers), health, ("POST /payment", "GET /status"),
+                            mockbank=True))
+    app_env = lambda work: {"MOCKBANK_BENCH_DB": str(work / "bench.db"), "PYTHONPATH": str(BENCH)}  # noqa: E731
+    bin_dir = Path(python).parent
+    for server in args.app_servers:
+        for workers in (1, 2):
+            if server == "granian":
+                argv = [str(bin_dir / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", "{port}",
+                        "--workers", str(workers), "--blocking-threads", str(args.threads), "--no-ws",
+                        "--log-level", "warning", "serve_app:app"]
+            else:
+                argv = [str(bin_dir / "gunicorn"), "--bind", "127.0.0.1:{port}", "--workers", str(workers),
+                        "--worker-class", "gthread", "--threads", str(args.threads), "--log-level", "warning",
+                        "serve_app:app"]
+            found.append(Target(f"mockbank app on {server} -w{workers}", lambda work, a=argv: a, health,
+                                ("POST /payment", "GET /status"), mockbank=True, env=app_env))
+    if args.prism and shutil.which("npx"):
+        found.append(Target("Prism static mock", lambda work: [*PRISM, "--host", "127.0.0.1", "--port", "{port}",
+                                                              "--errors", "false", str(ROOT / "schemas" /
+                                                                                       "openapi.json")],
+                            ("GET", "/_mock/health", None), ("POST /payment", "GET /status")))
+    return found
+
+
 # --------------------------------------------------------------------------- request pools
 
 
-def payment_request(creds: signing.Credentials, tag: str, i: int | str) -> tuple[str, str, bytes, dict[str, str]]:
-    transaction = {"paymentId": f"P{tag}{i}", "paymentDate": date.today().isoformat(), "amount": 100.00,
-                   "currency": "DKK", "account": CREDITOR, "text": "bench", "creditor": {"name": "Bench Creditor"}}
-    body = {"requestId": f"R{tag}{i}", "transactions": [transaction], "options": {"moveToNextBankDate": True}}
-    signed = signing.sign(creds, body["requestId"], time=datetime.now(timezone.utc), transactions=[transaction])
+def payment_request(creds: signing.Credentials, tag: str, i: int | str, ids: tuple[str, ...] = ()) -> load.Request:
+    transactions = [{"paymentId": payment_id, "paymentDate": date.today().isoformat(), "amount": 100.00,
+                     "currency": "DKK", "account": CREDITOR, "text": "bench", "creditor": {"name": "Bench Creditor"}}
+                    for payment_id in (ids or (f"P{tag}{i}",))]
+    body = {"requestId": f"R{tag}{i}", "transactions": transactions, "options": {"moveToNextBankDate": True}}
+    signed = signing.sign(creds, body["requestId"], time=datetime.now(timezone.utc), transactions=transactions)
     return "POST", "/payment", json.dumps(body).encode(), {"Authorization": signed.header,
                                                            "Content-Type": "application/json"}
 
 
-def status_request(creds: signing.Credentials, tag: str, i: int | str, payment_id: str) -> tuple:
+def status_request(creds: signing.Credentials, tag: str, i: int | str, payment_ids: tuple[str, ...]) -> load.Request:
     request_id = f"S{tag}{i}"
     signed = signing.sign(creds, request_id, time=datetime.now(timezone.utc))
-    return "GET", "/status?" + urlencode({"requestId": request_id, "paymentIds": payment_id}), None, \
+    return "GET", "/status?" + urlencode({"requestId": request_id, "paymentIds": ",".join(payment_ids)}), None, \
         {"Authorization": signed.header}
 
 
-def send_once(port: int, request) -> tuple[int, dict]:
+@dataclass
+class Pools:
+    known: load.Request  # the payments every status query asks about
+    requests: dict[str, list[load.Request]]
+    files: dict[str, Path]
+
+
+def make_pools(args, work: Path) -> Pools:
+    creds = fixtures.load().credentials()[0]
+    tag = uuid.uuid4().hex[:8]
+    known_ids = (f"P{tag}known1", f"P{tag}known2")
+    print(f"pre-signing 2 x {args.pool} requests ...", file=sys.stderr)
+    requests = {"POST /payment": [payment_request(creds, tag, i) for i in range(args.pool)],
+                "GET /status": [status_request(creds, tag, i, known_ids) for i in range(args.pool)]}
+    files = {}
+    for kind, pool in requests.items():
+        files[kind] = work / f"pool-{kind.split()[0].lower()}.txt"
+        load.write_pool(files[kind], pool)
+    return Pools(payment_request(creds, tag, "known", known_ids), requests, files)
+
+
+def send(port: int, request: load.Request) -> tuple[int, bytes]:
     method, path, body, headers = request
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        return response.status, json.loads(response.read())
-    finally:
-        conn.close()
+    return answers(port, method, path, body, headers)
 
 
-# --------------------------------------------------------------------------- load
+def prepare(server: Server, pools: Pools) -> None:
+    """The known payments exist and a status read of them succeeds (mockbank targets)."""
+    for request in (pools.known, pools.requests["GET /status"][0]):
+        status, body = send(server.port, request)
+        if status != 200 or json.loads(body)["answers"][0].get("errors"):
+            raise StartError(f"{server.name}: {request[0]} {request[1]} answered {status}: {body[:300]!r}")
 
 
-def run_load(name: str, port: int, pool: list, args, cycle: bool) -> dict:
-    """Drive ``pool`` at ``port`` from ``args.concurrency`` keep-alive connections: warm-up, then timed window."""
-    counter = itertools.count()  # next() is atomic under the GIL: each request is sent once
-    begin = time.perf_counter()
-    measure_from, until = begin + args.warmup, begin + args.warmup + args.seconds
-    results, ran_out = [], threading.Event()
+def drive(args, server: Server, pools: Pools, kind: str, offset: int, seconds: float) -> dict:
+    if args.loader == "wrk":
+        return load.run_wrk(server.port, pools.files[kind], args.pool, offset, seconds, args.connections,
+                            args.wrk_threads)
+    return load.run_python(server.port, pools.requests[kind], offset, seconds, args.connections)
 
-    def worker() -> None:
-        latencies, bad, failed, last = [], 0, 0, measure_from
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while True:
-            i = next(counter)
-            if i >= len(pool) and not cycle:
-                ran_out.set()
-                break
-            method, path, body, headers = pool[i % len(pool)]
-            t0 = time.perf_counter()
-            if t0 >= until:
-                break
+
+# --------------------------------------------------------------------------- the run
+
+
+def measure(args, pools: Pools, work: Path) -> list[dict]:
+    rows: dict[tuple[str, str], list[dict]] = {}
+    for round_number in range(1, args.rounds + 1):
+        for target in targets(args):
+            if args.only and not target.name.startswith("bare") and not any(part in target.name for part in args.only):
+                continue
+            round_dir = Path(tempfile.mkdtemp(prefix="round-", dir=work))
+            if target.name.startswith("mockbank app on"):  # granian and gunicorn: seeded before workers start
+                subprocess.run([sys.executable, str(BENCH / "serve_app.py"), "--seed", str(round_dir / "bench.db")],
+                               check=True, cwd=round_dir)
+            env = target.env(round_dir)
+            if target.mockbank and args.source:
+                env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(args.source), env.get("PYTHONPATH")]))}
+            server = start(target.name, target.argv(round_dir), round_dir, target.ready, env,
+                           timeout=180 if "Prism" in target.name else 60,
+                           cwd=BENCH if "MOCKBANK_BENCH_DB" in env else None)
             try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                status = None
-            t1 = time.perf_counter()
-            if t0 >= measure_from:
-                last = max(last, t1)
-                if status is None:
-                    failed += 1
-                else:
-                    latencies.append(t1 - t0)
-                    bad += not 200 <= status < 300
-        conn.close()
-        results.append((latencies, bad, failed, last))
-
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(args.concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    latencies = sorted(x for r in results for x in r[0])
-    elapsed = max(r[3] for r in results) - measure_from
-    count = len(latencies)
-
-    def pct(p: float) -> float:
-        return latencies[min(count - 1, int(p * count))] * 1000 if count else float("nan")
-
-    return {"scenario": name, "requests": count, "seconds": round(elapsed, 3),
-            "rps": count / elapsed if elapsed > 0 else 0.0, "p50_ms": pct(0.50), "p99_ms": pct(0.99),
-            "non_2xx": sum(r[1] for r in results), "connection_errors": sum(r[2] for r in results),
-            "pool_exhausted": ran_out.is_set()}
+                if target.mockbank:
+                    prepare(server, pools)
+                offsets = {kind: 1 for kind in target.kinds}
+                for kind in target.kinds:
+                    if args.warmup:
+                        offsets[kind] += drive(args, server, pools, kind, offsets[kind], args.warmup)["requests"]
+                        offsets[kind] += args.connections
+                    result = drive(args, server, pools, kind, offsets[kind], args.seconds)
+                    result.update(target=target.name, kind=kind, round=round_number)
+                    rows.setdefault((target.name, kind), []).append(result)
+                    print(f"round {round_number}: {target.name:<30} {kind:<14} {result['rps']:>7.0f} req/s  "
+                          f"p99 {result['p99_ms']:.1f} ms", file=sys.stderr)
+            finally:
+                stop(server.proc)
+    return [median_row(results) for results in rows.values()]
 
 
-# --------------------------------------------------------------------------- report
+def median_row(results: list[dict]) -> dict:
+    first = results[0]
+    return {"target": first["target"], "kind": first["kind"], "rounds": [r["rps"] for r in results],
+            "rps": statistics.median(r["rps"] for r in results),
+            "p50_ms": statistics.median(r["p50_ms"] for r in results),
+            "p99_ms": statistics.median(r["p99_ms"] for r in results),
+            "non_2xx": sum(r["non_2xx"] for r in results), "errors": sum(r["errors"] for r in results),
+            "wrapped": any(r["wrapped"] for r in results)}
 
 
-def report(rows: list[dict], baseline: dict) -> list[str]:
-    header = f"{'scenario':<34} {'requests':>9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s x':>8} {'p99 x':>7}"
+def report(rows: list[dict]) -> list[str]:
+    baseline = next(r for r in rows if r["target"].startswith("bare Flask"))
+    prism = {r["kind"]: r for r in rows if r["target"].startswith("Prism")}
+    header = (f"{'server':<30} {'request':<14} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'x bare':>7} "
+              f"{'p99 x':>6} {'x Prism':>8} {'non-2xx':>8}")
     lines = [header, "-" * len(header)]
-    for row in rows + [baseline]:
-        ratios = f"{row['rps_ratio']:>8.2f} {row['p99_ratio']:>7.2f}" if "rps_ratio" in row else f"{'':>8} {'':>7}"
-        lines.append(f"{row['scenario']:<34} {row['requests']:>9} {row['rps']:>9.0f} {row['p50_ms']:>8.2f} "
-                     f"{row['p99_ms']:>8.2f} {ratios}")
-    lines.append("")
     for row in rows:
-        if "rps_ratio" in row:
-            lines.append(f"{row['scenario']}: {row['rps_ratio']:.2f}x baseline throughput, "
-                         f"p99 {row['p99_ratio']:.1f}x baseline")
+        vs_prism = f"{row['rps'] / prism[row['kind']]['rps']:>8.2f}" if row["kind"] in prism else f"{'':>8}"
+        lines.append(f"{row['target']:<30} {row['kind']:<14} {row['rps']:>7.0f} {row['p50_ms']:>7.2f} "
+                     f"{row['p99_ms']:>7.2f} {row['rps'] / baseline['rps']:>7.2f} "
+                     f"{row['p99_ms'] / baseline['p99_ms']:>6.1f} {vs_prism} {row['non_2xx'] + row['errors']:>8}")
     return lines
 
 
-def _counts(text: str) -> list[int]:
+def profile_run(args, pools: Pools, work: Path) -> list[str]:
+    """Load ``mockbank serve`` (1 worker) and record it with py-spy; the per-request breakdown of each kind."""
+    if not spy.py_spy():
+        raise StartError("--profile needs py-spy: pip install py-spy")
+    argv = targets(args)[1].argv(work)
+    env = {"PYTHONPATH": str(args.source)} if args.source else {}
+    server = start("mockbank serve (profiled)", argv, work, ("GET", "/_mock/health", None), env)
+    lines = []
     try:
-        counts = [int(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers") from None
-    if not counts or min(counts) < 1:
-        raise argparse.ArgumentTypeError("every --workers count must be >= 1")
-    return counts
-
-
-def _postgres(value: str, stack: contextlib.ExitStack) -> str:
-    """The PostgreSQL URL to measure on: as given, or a new database on a throwaway cluster.
-
-    The cluster is tests/postgres_cluster.py's, stopped when ``stack`` closes.
-    """
-    if value != "throwaway":
-        return value
-    sys.path.insert(0, str(ROOT / "tests"))
-    from postgres_cluster import Cluster, Unavailable
-
-    try:
-        cluster = Cluster.start()
-    except Unavailable as error:
-        raise StartError(f"no throwaway PostgreSQL: {error}") from None
-    stack.callback(cluster.stop)
-    return cluster.new_database()
+        prepare(server, pools)
+        for kind in ("POST /payment", "GET /status"):
+            offset = 1 + drive(args, server, pools, kind, 1, args.warmup or 1)["requests"] + args.connections
+            raw = work / f"profile-{kind.split()[0].lower()}.txt"
+            recorder = spy.start_recording(server.proc.pid, args.seconds, raw, args.rate, args.gil)
+            time.sleep(1)  # py-spy attaches
+            result = drive(args, server, pools, kind, offset, args.seconds - 1)
+            _, problems = recorder.communicate(timeout=60)
+            if not raw.exists():
+                raise StartError(f"py-spy recorded nothing: {problems.decode(errors='replace')[-500:]}")
+            rows = spy.breakdown(raw, result["requests"], args.rate, args.source or ROOT)
+            lines += spy.report(f"{kind}: {result['rps']:.0f} req/s under load", rows, result["requests"]) + [""]
+            if args.keep_profiles:
+                shutil.copy(raw, Path(args.keep_profiles) / raw.name)
+    finally:
+        stop(server.proc)
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=5.0, help="timed duration per scenario (default 5)")
     parser.add_argument("--warmup", type=float, default=1.0, help="untimed warm-up per scenario (default 1)")
-    parser.add_argument("--concurrency", "-c", type=int, default=16, help="client connections/threads (default 16)")
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads of both servers (default 8)")
-    parser.add_argument("--workers", type=_counts, default=[1], metavar="N[,N...]",
-                        help="mockbank serve --workers, one emulator per count (default 1)")
-    parser.add_argument("--postgres", metavar="URL|throwaway",
-                        help="also measure on PostgreSQL: a database URL (its bank is reset), or 'throwaway' "
-                             "for a temporary cluster")
-    parser.add_argument("--pool", type=int, default=20000, help="pre-signed requests per emulator scenario")
-    parser.add_argument("--json", metavar="FILE", help="write the numbers as JSON")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds; the medians are reported (default 3)")
+    parser.add_argument("--connections", "-c", type=int, default=16, help="client connections (default 16)")
+    parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--threads", type=int, default=8, help="server threads per process (default 8)")
+    parser.add_argument("--pool", type=int, default=40000, help="pre-signed requests per kind (default 40000)")
+    parser.add_argument("--loader", choices=("wrk", "python"), default="wrk" if load.wrk_path() else "python")
+    parser.add_argument("--app-servers", default="", help="also run mockbank's app on these: granian,gunicorn")
+    parser.add_argument("--only", default="", help="only the servers whose name has one of these (comma-separated) "
+                                                   "besides bare Flask, e.g. 'serve -w2,Prism'")
+    parser.add_argument("--no-prism", dest="prism", action="store_false", help="leave Prism out")
+    parser.add_argument("--profile", action="store_true", help="py-spy breakdown per request instead of the table")
+    parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second (default 250)")
+    parser.add_argument("--gil", action="store_true", help="--profile: sample only the thread holding the GIL")
+    parser.add_argument("--source", type=Path, help="measure this mockbank checkout instead (PYTHONPATH)")
+    parser.add_argument("--keep-profiles", metavar="DIR", help="--profile: copy the raw py-spy stacks here")
+    parser.add_argument("--json", metavar="FILE", help="write the figures as JSON")
     args = parser.parse_args(argv)
-    if min(args.concurrency, args.threads, args.pool) < 1 or args.seconds <= 0 or args.warmup < 0:
-        parser.error("--concurrency, --threads and --pool must be >= 1, --seconds > 0, --warmup >= 0")
+    args.app_servers = [name for name in args.app_servers.split(",") if name]
+    args.only = [part for part in args.only.split(",") if part]
+    if min(args.connections, args.threads, args.pool, args.rounds, args.wrk_threads) < 1 or args.seconds <= 1:
+        parser.error("--connections, --threads, --pool, --rounds, --wrk-threads must be >= 1, --seconds > 1")
+    if set(args.app_servers) - {"granian", "gunicorn"}:
+        parser.error("--app-servers takes granian and/or gunicorn")
 
-    creds = fixtures.load().credentials()[0]
-    tag = uuid.uuid4().hex[:8]
-    tmp = Path(tempfile.mkdtemp(prefix="mockbank-bench-"))
-    procs: list[subprocess.Popen] = []
-    with contextlib.ExitStack() as stack:
-        try:
-            return _run(args, creds, tag, tmp, procs, stack)
-        except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
-            return 130
-        finally:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip the clean-up
-            for proc in procs:
-                stop(proc)
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _run(args, creds: signing.Credentials, tag: str, tmp: Path, procs: list[subprocess.Popen],
-         stack: contextlib.ExitStack) -> int:
-    print(f"pre-signing 2 x {args.pool} requests ...", file=sys.stderr)
-    known = payment_request(creds, tag, "known")
-    payments = [payment_request(creds, tag, i) for i in range(args.pool)]
-    statuses = [status_request(creds, tag, i, f"P{tag}known") for i in range(args.pool)]
-    # every emulator starts from a reset bank, so the pre-signed pools serve each of them
+    work = Path(tempfile.mkdtemp(prefix="mockbank-bench-"))
     try:
-        databases = [("sqlite", None)] + ([("postgresql", _postgres(args.postgres, stack))] if args.postgres else [])
-        bare_port = free_port()
-        bare = [sys.executable, str(ROOT / "bench" / "bare_app.py"), "--port", str(bare_port),
-                "--threads", str(args.threads)]
-        procs.append(start("bare app", bare, tmp / "bare.log", bare_port, "POST", "/payment", b"{}"))
+        pools = make_pools(args, work)
+        print(f"loader: {args.loader}, {args.connections} connections, {args.seconds:g} s "
+              f"(+{args.warmup:g} s warm-up), {args.rounds} round(s)", file=sys.stderr)
+        if args.profile:
+            print("\n".join(profile_run(args, pools, work)))
+            return 0
+        rows = measure(args, pools, work)
+        print("\n".join(report(rows)))
+        for row in rows:
+            if row["wrapped"]:
+                print(f"warning: {row['target']} {row['kind']}: the pool ran out and was reused; raise --pool",
+                      file=sys.stderr)
+        if args.json:
+            Path(args.json).write_text(json.dumps({"config": {k: v for k, v in vars(args).items()
+                                                              if isinstance(v, (int, float, str, list))},
+                                                   "rows": rows}, indent=2) + "\n")
+        return 1 if any(r["non_2xx"] or r["errors"] for r in rows) else 0
     except StartError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-
-    print(f"running: {args.warmup:g} s warm-up + {args.seconds:g} s per scenario, {args.concurrency} connections, "
-          f"{args.threads} threads, workers {args.workers}, engines {[name for name, _ in databases]}",
-          file=sys.stderr)
-    before = run_load("baseline POST (before)", bare_port, payments, args, cycle=True)
-    rows = [before]
-    for engine, url in databases:
-        for workers in args.workers:
-            label = f"{engine}, {workers} proc"
-            mock_port = free_port()
-            db = url or str(tmp / f"bench-{workers}.db")
-            emulator = [sys.executable, "-m", "mockbank", "serve", "--db", db, "--reset", "--port", str(mock_port),
-                        "--threads", str(args.threads), "--workers", str(workers), "--progression", "manual",
-                        "--max-clock-skew", "off"]
-            try:
-                proc = start(f"mockbank serve ({label})", emulator, tmp / f"mockbank-{engine}-{workers}.log",
-                             mock_port, "GET", "/_mock/health", None)
-            except StartError as error:
-                print(f"error: {error}", file=sys.stderr)
-                return 2
-            procs.append(proc)
-            # the payment every status query asks about, and one status read of it: both must succeed
-            for request in (known, status_request(creds, tag, "check", f"P{tag}known")):
-                status, answer = send_once(mock_port, request)
-                if status != 200 or answer["answers"][0].get("errors"):
-                    print(f"error: {request[0]} {request[1]} answered {status}: {answer}", file=sys.stderr)
-                    return 1
-            rows += [run_load(f"POST /payment ({label})", mock_port, payments, args, cycle=False),
-                     run_load(f"GET /status ({label})", mock_port, statuses, args, cycle=False)]
-            stop(proc)
-            procs.remove(proc)
-    after = run_load("baseline POST (after)", bare_port, payments, args, cycle=True)
-    rows.append(after)
-    baseline = {"scenario": "baseline (mean)", "requests": (before["requests"] + after["requests"]) // 2,
-                **{k: (before[k] + after[k]) / 2 for k in ("rps", "p50_ms", "p99_ms")}}
-    for row in rows[1:-1]:
-        row["rps_ratio"] = row["rps"] / baseline["rps"]
-        row["p99_ratio"] = row["p99_ms"] / baseline["p99_ms"]
-
-    print("\n".join(report(rows, baseline)))
-    problems = [f"{r['scenario']}: {r['non_2xx']} non-2xx, {r['connection_errors']} connection errors"
-                for r in rows if r["non_2xx"] or r["connection_errors"]]
-    problems += [f"{r['scenario']}: the pool of {args.pool} ran out early; raise --pool"
-                 for r in rows if r["pool_exhausted"]]
-    for problem in problems:
-        print(f"warning: {problem}", file=sys.stderr)
-    if args.json:
-        config = {k: getattr(args, k) for k in ("seconds", "warmup", "concurrency", "threads", "workers", "pool")}
-        config["engines"] = [name for name, _ in databases]
-        Path(args.json).write_text(json.dumps({"config": config, "scenarios": rows, "baseline": baseline},
-                                              indent=2) + "\n")
-    return 1 if any(r["non_2xx"] or r["connection_errors"] for r in rows) else 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip the clean-up
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

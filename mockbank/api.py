@@ -64,8 +64,10 @@ def _inject_fault(when: str) -> Response | None:
     fault = current_faults().take(request.method, request.path, _header_account(), when)
     if fault is None:
         return None
-    if fault.delay_ms and current_faults().wait(fault.delay_ms):
-        return None  # DELETE /_mock/faults released it: the request goes on without the fault
+    if fault.delay_ms:
+        current_bank().store.checkpoint()  # no lock is held while the request waits
+        if current_faults().wait(fault.delay_ms):
+            return None  # DELETE /_mock/faults released it: the request goes on without the fault
     if fault.drop:
         response = json_response({"error": "dropped"}, 599)
         response.headers[DROP_HEADER] = "1"

@@ -48,9 +48,17 @@ class Runtime:
         """API requests this process is answering right now (a delayed one included)."""
         return self._in_flight
 
-    def bank_for(self, sandbox_id: str | None) -> Bank:
-        """The root bank, or a sandbox's (NotFound naming it when there is no such sandbox)."""
-        return self.bank if sandbox_id is None else self.sandboxes.bank(sandbox_id)
+    def begin_request(self, sandbox_id: str | None) -> Bank:
+        """The bank of a request, its request begun: the root bank, or a sandbox's (NotFound naming it when
+        there is no such sandbox). Until :meth:`end_request`, the request's writes are one transaction."""
+        if sandbox_id is not None:
+            return self.sandboxes.bank(sandbox_id)
+        self.bank.store.begin_request()
+        return self.bank
+
+    def end_request(self, error: BaseException | None = None) -> None:
+        """Commit the request's transaction, journal entry included (roll it back after ``error``)."""
+        self.bank.store.end_request(error)
 
     def record(self, bank: Bank, request: Request, response: Response, body: Any, verdict: dict[str, Any] | None,
                started: float) -> None:
@@ -127,14 +135,21 @@ def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY, control_token: s
     @app.before_request
     def choose_bank() -> None:
         """The bank of this request: a sandbox's when its URL is below /sandboxes/<id>, else the root bank."""
-        g.bank = runtime.bank_for(request.environ.get(SANDBOX_KEY))
+        g.bank = runtime.begin_request(request.environ.get(SANDBOX_KEY))
 
     @app.after_request
-    def journal_unrouted(response: Response) -> Response:
-        """Requests no route takes (404, 405) are journaled too, so a client calling a wrong path shows."""
+    def finish(response: Response) -> Response:
+        """Journal a request no route takes (404, 405), so a client calling a wrong path shows; then commit
+        the request's one transaction, before its answer is sent."""
         if request.blueprint is None and not request.path.startswith("/_mock") and "bank" in g:
             runtime.record(g.bank, request, response, None, None, time.perf_counter())
+        runtime.end_request()
         return response
+
+    @app.teardown_request
+    def abandon(error: BaseException | None) -> None:
+        """A request that failed without an answer (after_request did not run) writes nothing."""
+        runtime.end_request(error or RuntimeError("the request ended without an answer"))
 
     @app.errorhandler(BankError)
     def bank_error(error: BankError) -> Response:

@@ -71,6 +71,7 @@ class Bank:
             if self.store.get("seeded"):
                 if self.settings.clock_start is not None or self.settings.frozen_clock:
                     self.set_clock(self._initial_clock())
+                self.store.put("seeded", True)  # a configuration write: an older database gets its generation token
                 return False
             self.reset()
             return True

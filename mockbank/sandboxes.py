@@ -25,8 +25,8 @@ from mockbank.store.base import SandboxRecord
 #: A sandbox's last use is written at most this often (every request would cost a write), and at least twice
 #: per time to live.
 TOUCH_INTERVAL = timedelta(seconds=60)
-#: Parsed fixtures kept per process (a sandbox's never change: its id is never reused).
-FIXTURE_CACHE_SIZE = 256
+#: Sandboxes (record and parsed fixture) kept per process: the ones it served last.
+KNOWN_SANDBOXES = 256
 
 
 def _now() -> datetime:
@@ -47,7 +47,8 @@ class SandboxManager:
         self.store = store
         self.default_document = default_document
         self.settings = settings
-        self._fixtures: OrderedDict[str, fixtures.Fixture] = OrderedDict()  # the last FIXTURE_CACHE_SIZE used
+        # the sandboxes this process served lately: record and bank (a sandbox's fixture never changes)
+        self._known: OrderedDict[str, tuple[SandboxRecord, Bank]] = OrderedDict()
 
     def create(self, body: dict[str, Any]) -> tuple[SandboxRecord, Bank]:
         """A new sandbox from the fields of ``POST /_mock/sandboxes`` (valid by its schema; all optional), seeded."""
@@ -74,43 +75,61 @@ class SandboxManager:
         return record, bank
 
     def bank(self, sandbox_id: str) -> Bank:
-        """The bank of a sandbox, whose use extends its life; NotFound naming it if it is unknown or expired."""
+        """The bank of a sandbox, its request begun (see :meth:`Store.begin_request`); its use extends its life.
+
+        NotFound naming it if it is unknown or expired. The sandbox's record is read from the database
+        only when this process does not know it, when the sandbox's generation token is gone (another
+        process deleted it) or when it looks expired (another process may have extended it).
+        """
         now = _now()
+        store = self.store.sandbox(sandbox_id)
+        stored = store.begin_request() is not None
+        known = self._known.get(sandbox_id) if stored else None
+        if known is None or known[0].expires_at <= now:
+            known = self._load(sandbox_id, now)
+        record, bank = known
+        self._known.move_to_end(sandbox_id)
+        if now - record.last_used_at >= min(TOUCH_INTERVAL, timedelta(seconds=record.ttl_seconds / 2)):
+            expires_at = now + timedelta(seconds=record.ttl_seconds)
+            self.store.sandboxes.touch(sandbox_id, now, expires_at)
+            self._known[sandbox_id] = (replace(record, last_used_at=now, expires_at=expires_at), bank)
+        return bank
+
+    def _load(self, sandbox_id: str, now: datetime) -> tuple[SandboxRecord, Bank]:
         record = self.store.sandboxes.get(sandbox_id)
         if record is None or record.expires_at <= now:
+            self._forget(sandbox_id)
             if record is not None:
-                self._fixtures.pop(sandbox_id, None)
                 self.store.sandboxes.remove(sandbox_id, expired_by=now)
             raise NotFound(f"no sandbox {sandbox_id!r}: it was never created, was deleted, or expired after "
                            "its time to live; create one with POST /_mock/sandboxes",
                            [{"pointer": "/sandbox", "reason": f"{sandbox_id!r} is not a sandbox"}])
-        if now - record.last_used_at >= min(TOUCH_INTERVAL, timedelta(seconds=record.ttl_seconds / 2)):
-            self.store.sandboxes.touch(sandbox_id, now, now + timedelta(seconds=record.ttl_seconds))
-        fixture = self._fixtures.get(sandbox_id)
-        if fixture is None:
-            fixture = self._fixtures[sandbox_id] = fixtures.from_document(record.fixture, f"sandbox {sandbox_id}")
-            if len(self._fixtures) > FIXTURE_CACHE_SIZE:
-                self._fixtures.popitem(last=False)
-        self._fixtures.move_to_end(sandbox_id)
-        return Bank(self.store.sandbox(sandbox_id), fixture, self._settings(record.options))
+        fixture = fixtures.from_document(record.fixture, f"sandbox {sandbox_id}")
+        known = self._known[sandbox_id] = (record, Bank(self.store.sandbox(sandbox_id), fixture,
+                                                        self._settings(record.options)))
+        if len(self._known) > KNOWN_SANDBOXES:
+            self._known.popitem(last=False)
+        return known
 
     def all(self) -> list[SandboxRecord]:
         self.sweep(_now())
         return self.store.sandboxes.all()
 
     def remove(self, sandbox_id: str) -> None:
-        self._fixtures.pop(sandbox_id, None)
+        self._forget(sandbox_id)
         if not self.store.sandboxes.remove(sandbox_id):
             raise NotFound(f"no sandbox {sandbox_id!r}", [{"pointer": "/sandbox", "reason": "is not a sandbox"}])
 
     def sweep(self, now: datetime) -> int:
         """Remove every expired sandbox with its rows; returns how many."""
-        expired = self.store.sandboxes.expired(now)
         removed = 0
-        for sandbox_id in expired:
-            self._fixtures.pop(sandbox_id, None)
+        for sandbox_id in self.store.sandboxes.expired(now):
+            self._forget(sandbox_id)
             removed += self.store.sandboxes.remove(sandbox_id, expired_by=now)
         return removed
+
+    def _forget(self, sandbox_id: str) -> None:
+        self._known.pop(sandbox_id, None)
 
     # ------------------------------------------------------------------ options
 

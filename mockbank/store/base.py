@@ -2,7 +2,8 @@
 
 The bank depends on :class:`Store` only; :mod:`mockbank.store.sql` implements it over SQLite and
 PostgreSQL. A store is bound to one sandbox (``""`` is the root bank); :meth:`Store.sandbox` gives the
-store of another one on the same database. Writes made inside :meth:`Store.transaction` commit together.
+store of another one on the same database. Writes made inside :meth:`Store.transaction` commit together;
+inside a request (:meth:`Store.begin_request`) all of the request's writes commit together at its end.
 """
 
 from __future__ import annotations
@@ -89,6 +90,17 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release the database (a throwaway ``:memory:`` database is deleted)."""
+
+    # one request of this thread (see mockbank.store.scope)
+    def begin_request(self) -> str | None:
+        """Start a request: until :meth:`end_request`, its transactions join one, and configuration is read
+        from a snapshot checked once, now. Returns the sandbox's generation token (None: no bank stored)."""
+
+    def end_request(self, error: BaseException | None = None) -> None:
+        """Commit the request's one transaction (roll it back after ``error``)."""
+
+    def checkpoint(self) -> None:
+        """Commit what the request wrote so far, before a long pause (an injected delay)."""
 
     @property
     def sandboxes(self) -> Sandboxes:

@@ -8,8 +8,9 @@ runs them on its engine. Every row carries its sandbox id. Amounts are stored as
 from __future__ import annotations
 
 import json
+import secrets
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from mockbank.jsonnumbers import decimal_to_json
 from mockbank.models import FINAL_STATUSES, Account, Entry, Erp, Outcome, Payment, PaymentStatus
 from mockbank.money import from_cents, to_cents
 from mockbank.store.base import ROOT, NewEntry, SandboxRecord, StoreError
+from mockbank.store.scope import RequestScopes
 
 #: The schema this mockbank writes; older databases are migrated on start, newer ones refused.
 SCHEMA_VERSION = 2
@@ -71,6 +73,11 @@ SEQUENCE_KEY = "_sequence"
 TRANS_ID_BASE = 254_000_000
 #: Larger than any row id (SQLite and PostgreSQL integers end at 2**63-1).
 _MAX_ID = 2**63 - 1
+
+#: The meta key of a sandbox's generation token, replaced by every configuration write.
+GENERATION = "generation"
+#: Meta keys that are not configuration: they change with every request and are never cached.
+_COUNTERS = frozenset({"journalSize", "journalDropped", GENERATION})
 
 _NON_FINAL = f"status NOT IN ({', '.join(str(int(s)) for s in sorted(FINAL_STATUSES))})"
 
@@ -128,28 +135,79 @@ def _day(text: str) -> date:
 
 
 class SqlStore:
-    """:class:`mockbank.store.base.Store` for one sandbox of a :class:`Database`."""
+    """:class:`mockbank.store.base.Store` for one sandbox of a :class:`Database`.
 
-    def __init__(self, database: Database, sandbox_id: str = ROOT):
+    Configuration (settings, ERPs, accounts, faults) is read through this process's
+    :class:`~mockbank.store.scope.RequestScopes`, shared by the stores of every sandbox of the database.
+    """
+
+    def __init__(self, database: Database, sandbox_id: str = ROOT, scopes: RequestScopes | None = None):
         self.database = database
         self.sandbox_id = sandbox_id
+        self._scopes = scopes or RequestScopes()
 
     @property
     def url(self) -> str:
         return self.database.url
 
     def sandbox(self, sandbox_id: str) -> SqlStore:
-        return SqlStore(self.database, sandbox_id)
+        return SqlStore(self.database, sandbox_id, self._scopes)
 
-    def transaction(self) -> AbstractContextManager[None]:
-        return self.database.transaction(self.sandbox_id)
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        scope = self._scopes.current()
+        if scope is None:
+            with self.database.transaction(self.sandbox_id):
+                yield
+            return
+        if scope.transaction is None:  # the request's first write: its one transaction begins
+            scope.transaction = self.database.transaction(self.sandbox_id)
+            scope.transaction.__enter__()
+        scope.depth += 1
+        try:
+            with self.database.transaction(self.sandbox_id):  # joins it (and takes this sandbox's lock)
+                yield
+        except BaseException as error:
+            if scope.depth == 1:  # what would have been a transaction of its own failed: undo the request
+                self._scopes.abort(error)
+            raise
+        finally:
+            scope.depth -= 1
+
+    # ------------------------------------------------------------------ requests
+
+    def begin_request(self) -> str | None:
+        """Start this thread's request on this sandbox; its generation token (None: no bank is stored)."""
+        token = self.generation()
+        self._scopes.begin(self.sandbox_id, token)
+        return token
+
+    def end_request(self, error: BaseException | None = None) -> None:
+        self._scopes.end(error)
+
+    def checkpoint(self) -> None:
+        self._scopes.checkpoint()
+
+    def generation(self) -> str | None:
+        row = self._one("SELECT value FROM meta WHERE sandbox = ? AND key = ?", GENERATION)
+        return None if row is None else json.loads(row["value"])
+
+    def _configured(self, db: Database) -> None:
+        """In a transaction that writes configuration: a new generation token, and no snapshot is used."""
+        self._scopes.changed(self.sandbox_id)
+        db.execute("INSERT INTO meta (sandbox, key, value) VALUES (?, ?, ?) ON CONFLICT (sandbox, key) "
+                   "DO UPDATE SET value = excluded.value",
+                   (self.sandbox_id, GENERATION, json.dumps(secrets.token_hex(8))))
+
+    def _cached(self, key: Any, load: Callable[[], Any]) -> Any:
+        return self._scopes.cached(self.sandbox_id, key, load)
 
     def close(self) -> None:
         self.database.close()
 
     @property
     def sandboxes(self) -> SqlSandboxes:
-        return SqlSandboxes(self.database)
+        return SqlSandboxes(self.database, self._scopes)
 
     def _all(self, sql: str, *params: Any) -> list[Mapping[str, Any]]:
         return self.database.fetchall(sql, (self.sandbox_id, *params))
@@ -165,11 +223,17 @@ class SqlStore:
     # ------------------------------------------------------------------ sandbox settings
 
     def get(self, key: str, default: Any = None) -> Any:
-        row = self._one("SELECT value FROM meta WHERE sandbox = ? AND key = ?", key)
-        return default if row is None else json.loads(row["value"])
+        def load() -> str | None:
+            row = self._one("SELECT value FROM meta WHERE sandbox = ? AND key = ?", key)
+            return None if row is None else row["value"]
+
+        text = load() if key in _COUNTERS else self._cached(("meta", key), load)
+        return default if text is None else json.loads(text)  # parsed each time: callers may change it
 
     def put(self, key: str, value: Any) -> None:
         with self._writing() as db:
+            if key not in _COUNTERS:
+                self._configured(db)
             db.execute("INSERT INTO meta (sandbox, key, value) VALUES (?, ?, ?) ON CONFLICT (sandbox, key) "
                        "DO UPDATE SET value = excluded.value", (self.sandbox_id, key, _dumps(value)))
 
@@ -177,25 +241,31 @@ class SqlStore:
         with self._writing() as db:
             for table in SANDBOX_TABLES:
                 db.execute(f"DELETE FROM {table} WHERE sandbox = ?", (self.sandbox_id,))
+            self._configured(db)
 
     # ------------------------------------------------------------------ ERPs and accounts
 
     def add_erp(self, erp: Erp) -> None:
         with self._writing() as db:
+            self._configured(db)
             db.execute("INSERT INTO erps (sandbox, service_provider, api_key, progression) VALUES (?, ?, ?, ?)",
                        (self.sandbox_id, erp.service_provider, erp.api_key, erp.progression))
 
     def erp(self, service_provider: str) -> Erp | None:
-        row = self._one("SELECT * FROM erps WHERE sandbox = ? AND service_provider = ?", service_provider)
-        return None if row is None else Erp(row["service_provider"], row["api_key"], row["progression"])
+        return self._erps().get(service_provider)
 
     def erps(self) -> list[Erp]:
-        return [Erp(row["service_provider"], row["api_key"], row["progression"])
-                for row in self._all("SELECT * FROM erps WHERE sandbox = ? ORDER BY service_provider")]
+        return list(self._erps().values())
+
+    def _erps(self) -> dict[str, Erp]:
+        return self._cached("erps", lambda: {
+            row["service_provider"]: Erp(row["service_provider"], row["api_key"], row["progression"])
+            for row in self._all("SELECT * FROM erps WHERE sandbox = ? ORDER BY service_provider")})
 
     def add_account(self, account: Account) -> None:
         data = {"name": account.name, "bic": account.bic, "owner": account.owner}
         with self._writing() as db:
+            self._configured(db)
             position = db.fetchone("SELECT COUNT(*) AS n FROM accounts WHERE sandbox = ?", (self.sandbox_id,))["n"]
             db.execute("INSERT INTO accounts (sandbox, account, service_provider, integration_code, currency, data, "
                        "opening_cents, progression, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -212,14 +282,19 @@ class SqlStore:
                        opening_balance=from_cents(row["opening_cents"]), progression=row["progression"])
 
     def account(self, number: str) -> Account | None:
-        row = self._one("SELECT * FROM accounts WHERE sandbox = ? AND account = ?", number)
-        return None if row is None else self._account(row)
+        return self._accounts().get(number)
 
     def accounts(self) -> list[Account]:
-        return [self._account(row) for row in self._all("SELECT * FROM accounts WHERE sandbox = ? ORDER BY position")]
+        return list(self._accounts().values())
+
+    def _accounts(self) -> dict[str, Account]:
+        return self._cached("accounts", lambda: {
+            row["account"]: self._account(row)
+            for row in self._all("SELECT * FROM accounts WHERE sandbox = ? ORDER BY position")})
 
     def set_account_progression(self, number: str, mode: str | None) -> bool:
         with self._writing() as db:
+            self._configured(db)
             return db.execute("UPDATE accounts SET progression = ? WHERE sandbox = ? AND account = ?",
                               (mode, self.sandbox_id, number)) > 0
 
@@ -371,14 +446,17 @@ class SqlStore:
             entry_id = db.insert("INSERT INTO journal (sandbox, entry) VALUES (?, ?) RETURNING id",
                                  (self.sandbox_id, _dumps(entry)))
             if keep is not None:
-                size = self.get("journalSize", 0) + 1
+                size = int(db.insert("INSERT INTO meta (sandbox, key, value) VALUES (?, 'journalSize', '1') "
+                                     "ON CONFLICT (sandbox, key) DO UPDATE SET "
+                                     "value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT) RETURNING value",
+                                     (self.sandbox_id,)))
                 if size > keep:  # drop a tenth at once, so trimming is rare and the journal never exceeds keep
                     excess = size - keep + keep // 10
                     dropped = db.execute("DELETE FROM journal WHERE id IN (SELECT id FROM journal WHERE sandbox = ? "
                                          "ORDER BY id LIMIT ?)", (self.sandbox_id, excess))
                     size -= dropped
                     self.put("journalDropped", self.get("journalDropped", 0) + dropped)
-                self.put("journalSize", size)
+                    self.put("journalSize", size)
             return entry_id
 
     def journal(self, since: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
@@ -407,15 +485,18 @@ class SqlStore:
 
     def add_fault(self, spec: dict[str, Any], remaining: int | None) -> int:
         with self._writing() as db:
+            self._configured(db)
             return db.insert("INSERT INTO faults (sandbox, spec, remaining) VALUES (?, ?, ?) RETURNING id",
                              (self.sandbox_id, json.dumps(spec), remaining))
 
     def faults(self) -> list[dict[str, Any]]:
-        rows = self._all("SELECT * FROM faults WHERE sandbox = ? ORDER BY id")
-        return [{"id": row["id"], "remaining": row["remaining"], **json.loads(row["spec"])} for row in rows]
+        rows = self._cached("faults", lambda: [(row["id"], row["remaining"], row["spec"]) for row in
+                                               self._all("SELECT * FROM faults WHERE sandbox = ? ORDER BY id")])
+        return [{"id": fault_id, "remaining": remaining, **json.loads(spec)} for fault_id, remaining, spec in rows]
 
     def clear_faults(self) -> int:
         with self._writing() as db:
+            self._configured(db)
             return db.execute("DELETE FROM faults WHERE sandbox = ?", (self.sandbox_id,))
 
     def take_fault(self, fault_id: int) -> bool:
@@ -425,6 +506,7 @@ class SqlStore:
                 return False
             if row["remaining"] is None:
                 return True
+            self._configured(db)
             if row["remaining"] <= 1:
                 db.execute("DELETE FROM faults WHERE id = ?", (fault_id,))
             else:
@@ -435,8 +517,9 @@ class SqlStore:
 class SqlSandboxes:
     """The sandboxes of a database: their records, and deleting one with all its rows."""
 
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, scopes: RequestScopes):
         self.database = database
+        self._scopes = scopes
 
     @staticmethod
     def _record(row: Mapping[str, Any]) -> SandboxRecord:
@@ -468,6 +551,7 @@ class SqlSandboxes:
     def remove(self, sandbox_id: str, expired_by: datetime | None = None) -> bool:
         """Delete a sandbox and every row of its bank; False if there was none. With ``expired_by``, only if it
         has expired by then (another process may have just used it)."""
+        self._scopes.changed(sandbox_id)
         with self.database.transaction(sandbox_id):
             condition, params = ("", ()) if expired_by is None else (" AND expires_at <= ?", (expired_by.isoformat(),))
             if self.database.execute(f"DELETE FROM sandboxes WHERE id = ?{condition}", (sandbox_id, *params)) == 0:

@@ -3,6 +3,8 @@
 Each thread has its own connection. Writes run in ``BEGIN IMMEDIATE`` transactions and the threads of a
 process queue on a lock first (SQLite's own busy handler sleeps in steps of up to 100 ms, which would make
 the slowest requests very slow), so several threads and processes on one file see one consistent bank.
+Where ``fcntl`` exists (POSIX, where ``--workers`` runs several processes) the processes queue the same
+way, on an advisory lock of the file ``<database>-writer`` that the kernel hands on at once.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: one serving process, nothing to queue with
+    fcntl = None
 
 from mockbank.store.base import StoreError
 from mockbank.store.sql import SCHEMA_VERSION, Database, check_version, schema_for
@@ -92,8 +99,8 @@ def check_file(path: str) -> None:
 
 
 #: A ``:memory:`` database's file: ``mockbank-<pid>-<random>.db`` in the temporary folder (+ ``-wal``, ``-shm``).
-_TEMPORARY_NAME = re.compile(r"mockbank-(\d+)-[^/\\]+\.db(-wal|-shm)?")
-_SIDE_FILES = ("", "-wal", "-shm")
+_TEMPORARY_NAME = re.compile(r"mockbank-(\d+)-[^/\\]+\.db(-wal|-shm|-writer)?")
+_SIDE_FILES = ("", "-wal", "-shm", "-writer")
 
 
 def _temporary_database() -> str:
@@ -152,6 +159,11 @@ class SqliteDatabase(Database):
         self._file = self._throwaway or path
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        try:
+            self._writer = open(f"{self._file}-writer", "a+b") if fcntl is not None else None  # noqa: SIM115
+        except OSError as error:
+            raise StoreError(f"--db {path}: cannot create its lock file {self._file}-writer ({error.strerror})") \
+                from None
         try:
             self._keeper = self._connect()
             self._install_schema()
@@ -224,7 +236,7 @@ class SqliteDatabase(Database):
             finally:
                 self._local.depth -= 1
             return
-        with self._write_lock:
+        with self._write_lock, self._writer_queue():
             db.execute("BEGIN IMMEDIATE")
             self._local.depth = 1
             try:
@@ -236,6 +248,18 @@ class SqliteDatabase(Database):
                 db.execute("COMMIT")
             finally:
                 self._local.depth = 0
+
+    @contextmanager
+    def _writer_queue(self) -> Iterator[None]:
+        """This process's turn among the processes writing the file (a blocking, kernel-queued lock)."""
+        if self._writer is None:
+            yield
+            return
+        fcntl.flock(self._writer, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._writer, fcntl.LOCK_UN)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         return self._db.execute(sql, params).rowcount
@@ -262,6 +286,8 @@ class SqliteDatabase(Database):
         keeper = getattr(self, "_keeper", None)
         if keeper is not None:
             keeper.close()
+        if self._writer is not None:
+            self._writer.close()
         if self._throwaway:
             for suffix in _SIDE_FILES:
                 with contextlib.suppress(FileNotFoundError):
