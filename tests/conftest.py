@@ -1,5 +1,11 @@
 """Test settings shared by the whole suite."""
 
+import os
+
+# Every Python a test starts (`python -m mockbank ...`, an adapter script) imports the installed mockbank, never
+# the source tree of the current folder (which lacks the data packages a wheel maps in: mockbank.schema_files).
+os.environ["PYTHONSAFEPATH"] = "1"
+
 from hypothesis import HealthCheck, settings
 
 # Machines here are noisy: no per-example deadline; speed is measured by bench/, not by tests.
