@@ -136,11 +136,11 @@ class FaultPlan:
 
     def wait(self, delay_ms: int) -> bool:
         """Sleep ``delay_ms`` for a delay fault; True when :meth:`clear` released the request earlier."""
-        mark = self.store.get(_CLEARED_KEY)
+        mark = self.store.get(_CLEARED_KEY, fresh=True)
         deadline = time.monotonic() + delay_ms / 1000
         while (left := deadline - time.monotonic()) > 0:
             time.sleep(min(left, RELEASE_CHECK_SECONDS))
-            if self.store.get(_CLEARED_KEY) != mark:
+            if self.store.get(_CLEARED_KEY, fresh=True) != mark:  # another request (or process) cleared
                 return True
         return False
 

@@ -107,7 +107,9 @@ class Store(Protocol):
         """Every sandbox of the database (not only this one)."""
 
     # settings of the sandbox (clock, progression, seeded flag)
-    def get(self, key: str, default: Any = None) -> Any: ...
+    def get(self, key: str, default: Any = None, *, fresh: bool = False) -> Any:
+        """A setting of the sandbox; ``fresh`` reads the database, not this request's snapshot."""
+
     def put(self, key: str, value: Any) -> None: ...
     def wipe(self) -> None:
         """Delete every row of this sandbox (the caller seeds it again in the same transaction)."""

@@ -222,12 +222,12 @@ class SqlStore:
 
     # ------------------------------------------------------------------ sandbox settings
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def get(self, key: str, default: Any = None, *, fresh: bool = False) -> Any:
         def load() -> str | None:
             row = self._one("SELECT value FROM meta WHERE sandbox = ? AND key = ?", key)
             return None if row is None else row["value"]
 
-        text = load() if key in _COUNTERS else self._cached(("meta", key), load)
+        text = load() if fresh or key in _COUNTERS else self._cached(("meta", key), load)
         return default if text is None else json.loads(text)  # parsed each time: callers may change it
 
     def put(self, key: str, value: Any) -> None:
