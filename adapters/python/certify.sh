@@ -5,4 +5,5 @@
 # mockbank runs a "python3" adapter command with its own interpreter, which has requests.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+export PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"  # the signer beside the adapter, even under python -P
 exec "${MOCKBANK:-mockbank}" certify --adapter "python3 \"$here/adapter.py\"" "$@"

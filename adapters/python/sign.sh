@@ -3,4 +3,6 @@
 #   {"serviceProvider", "apiKey", "account", "integrationCode", "requestId", "time", "transactions"?}
 # time is UTC yyyy-MM-ddTHH:mm:ss. Python needs no build step.
 set -euo pipefail
-exec "${PYTHON:-python3}" "$(dirname "$0")/sign_stdin.py"
+here="$(cd "$(dirname "$0")" && pwd)"
+export PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"  # the signer beside the script, even under python -P
+exec "${PYTHON:-python3}" "$here/sign_stdin.py"
