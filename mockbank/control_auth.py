@@ -7,6 +7,7 @@ header ``X-Mockbank-Token: TOKEN``; the API keeps ``Authorization`` for its sign
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import re
 
 TOKEN_HEADER = "X-Mockbank-Token"
@@ -29,3 +30,13 @@ def token_matches(given: str | None, expected: str) -> bool:
 def token_headers(token: str | None) -> dict[str, str]:
     """The headers a tool adds to its control-plane calls (none without a token)."""
     return {TOKEN_HEADER: token} if token else {}
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine reaches (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -8,7 +8,6 @@ them consistent. :mod:`mockbank.workers` replaces a worker that dies and stops t
 from __future__ import annotations
 
 import errno
-import ipaddress
 import os
 import socket
 import sys
@@ -18,6 +17,7 @@ from typing import TextIO
 from mockbank import accesslog, fixtures
 from mockbank.app import create_app
 from mockbank.bank import Bank
+from mockbank.control_auth import is_loopback
 from mockbank.http_server import ServerLimits, serve_socket
 from mockbank.settings import Settings
 from mockbank.store import MEMORY, StoreError, is_postgres_url, open_store, redact_url
@@ -42,16 +42,6 @@ class ServeOptions:
     control_token: str | None = None
     allow_open_control_plane: bool = False
     show_credentials: bool = False
-
-
-def is_loopback(host: str) -> bool:
-    """True for an address only this machine reaches (127.0.0.0/8, ::1, localhost)."""
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_control_plane(options: ServeOptions) -> str | None:

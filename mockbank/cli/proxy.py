@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from mockbank.settings import DEFAULT_MAX_CLOCK_SKEW
+from mockbank.control_auth import TOKEN_ENV, TOKEN_HEADER, is_loopback, token_headers
 from mockbank.cli.common import UsageError, clock_skew, json_default
 
 
@@ -58,17 +59,16 @@ def add_proxy_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_control_token(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--control-token", default=os.environ.get("MOCKBANK_CONTROL_TOKEN"), metavar="TOKEN",
-                        help="the X-Mockbank-Token of /_mock/* (default $MOCKBANK_CONTROL_TOKEN)")
+    parser.add_argument("--control-token", default=os.environ.get(TOKEN_ENV) or None, metavar="TOKEN",
+                        help=f"the {TOKEN_HEADER} of /_mock/* (default ${TOKEN_ENV})")
 
 
 def run_proxy(args: argparse.Namespace) -> int:
     from mockbank.proxy import server
-    from mockbank.proxy.upstream import is_local
 
     if args.timeout <= 0:
         raise UsageError("--timeout must be more than 0 seconds")
-    if not args.control_token and not is_local(args.host) and not args.allow_open_control_plane:
+    if not args.control_token and not is_loopback(args.host) and not args.allow_open_control_plane:
         raise UsageError(f"--host {args.host}: the journal shows your real traffic; give --control-token TOKEN "
                          "(or --allow-open-control-plane) to listen beyond this machine")
     options = server.ProxyOptions(upstream=args.upstream, credentials=args.credentials, host=args.host,
@@ -93,7 +93,7 @@ def run_drift_report(args: argparse.Namespace) -> int:
             raise UsageError(str(error)) from None
         report["upstream"] = f"the upstream recorded in {args.recording}"
     else:
-        headers = {"X-Mockbank-Token": args.control_token} if args.control_token else {}
+        headers = token_headers(args.control_token)
         try:
             answer = requests.get(args.url.rstrip("/") + "/_mock/drift", headers=headers, timeout=30)
             report = answer.json()

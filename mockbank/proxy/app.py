@@ -6,7 +6,6 @@ Control routes: ``GET /_mock/health``, ``GET``/``DELETE /_mock/requests`` (the j
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from flask import Flask, Response, request
@@ -15,11 +14,11 @@ from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from mockbank import __version__
+from mockbank.control_auth import TOKEN_HEADER, token_matches
 from mockbank.proxy.exchange import Incoming, Proxy
 from mockbank.web import ApiError, DecimalJSONProvider, json_response, query_dict, register_error_handlers
 
 CONTROL_PREFIX = "/_mock"
-TOKEN_HEADER = "X-Mockbank-Token"
 MAX_BODY = 16 * 1024 * 1024
 
 
@@ -65,8 +64,7 @@ def control_app(proxy: Proxy) -> Flask:
     def require_token() -> None:
         if proxy.control_token is None:
             return
-        given = request.headers.get(TOKEN_HEADER, "")
-        if not hmac.compare_digest(given.encode("utf-8"), proxy.control_token.encode("utf-8")):
+        if not token_matches(request.headers.get(TOKEN_HEADER), proxy.control_token):
             raise ApiError(401, "unauthorized", f"the proxy's control plane needs the header {TOKEN_HEADER} "
                                                 "(the --control-token it was started with)")
 

@@ -7,7 +7,6 @@ are kept as they arrived (a compressed body stays compressed for the client).
 
 from __future__ import annotations
 
-import ipaddress
 import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -15,12 +14,13 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
+from mockbank.control_auth import is_loopback
+
 #: Connection-level headers: they describe one hop, so they are not passed on (RFC 9110 section 7.6.1).
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
                         "te", "trailer", "transfer-encoding", "upgrade"})
 #: Headers the HTTP library writes for the upstream connection itself.
 REWRITTEN = frozenset({"host", "content-length"})
-LOCAL_HOSTS = frozenset({"localhost"})
 DEFAULT_TIMEOUT = 30.0
 
 
@@ -55,19 +55,10 @@ def check_upstream_url(url: str) -> str:
         raise InvalidUpstream(f"{url!r} is not an http(s) URL such as https://api.bankintegration.dk")
     if parts.query or parts.fragment:
         raise InvalidUpstream(f"{url!r}: give the base URL without a query or fragment")
-    if parts.scheme == "http" and not is_local(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise InvalidUpstream(f"{url!r}: plain http:// is allowed only for an upstream on this machine "
                               "(127.0.0.1, ::1, localhost); the real bank needs https://")
     return url.rstrip("/")
-
-
-def is_local(host: str) -> bool:
-    if host.lower() in LOCAL_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class Upstream:
