@@ -305,6 +305,7 @@ def profile_run(args, pools: Pools, work: Path) -> list[str]:
             rows = spy.breakdown(raw, result["requests"], args.rate, args.source or ROOT)
             lines += spy.report(f"{kind}: {result['rps']:.0f} req/s under load", rows, result["requests"]) + [""]
             if args.keep_profiles:
+                Path(args.keep_profiles).mkdir(parents=True, exist_ok=True)
                 shutil.copy(raw, Path(args.keep_profiles) / raw.name)
     finally:
         stop(server.proc)

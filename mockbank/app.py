@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from datetime import datetime, timezone
@@ -18,6 +17,7 @@ from mockbank.errors import BankError, Conflict, NotFound
 from mockbank.settings import DEFAULT_MAX_BODY
 from mockbank.faults import DROP_HEADER, DropConnectionMiddleware
 from mockbank.journal_limits import bounded_body, bounded_headers
+from mockbank.rawjson import RawJson
 from mockbank.sandboxes import SandboxManager
 from mockbank.web import (SANDBOX_KEY, ApiError, DecimalJSONProvider, ReasonPhraseMiddleware, SandboxMiddleware,
                           json_response, loads_request_json, query_dict, register_error_handlers)
@@ -71,9 +71,9 @@ class Runtime:
             "method": request.method, "path": request.path,
             "query": query_dict(request),
             "headers": bounded_headers(dict(request.headers), limit, truncated),
-            "body": bounded_body(body if body is not None else _raw_body(request), limit, truncated),
+            "body": _journal_body(request, body, limit, truncated),
             "status": None if dropped else response.status_code, "dropped": dropped,
-            "response": None if dropped else _parsed(response),
+            "response": None if dropped else _journal_answer(response),
             "verdict": verdict,
             "durationMs": round((time.perf_counter() - started) * 1000, 3),
         }
@@ -81,6 +81,16 @@ class Runtime:
             entry["truncated"] = truncated
         bank.store.journal_append(entry, keep=bank.settings.journal_max)
         accesslog.log_request(entry, request.script_root)
+
+
+def _journal_body(request: Request, body: Any, limit: int, truncated: dict[str, int]) -> Any:
+    """The request body for the journal: a JSON body that was read (``body``) as the client wrote it, when it
+    fits ``limit``; otherwise as :func:`~mockbank.journal_limits.bounded_body` keeps it."""
+    if body is not None:
+        text = request.get_data(cache=True).decode("utf-8")  # it was read as UTF-8 JSON text into ``body``
+        if len(text) * 4 <= limit or len(text.encode("utf-8")) <= limit:
+            return RawJson(text)
+    return bounded_body(body if body is not None else _raw_body(request), limit, truncated)
 
 
 def _raw_body(request: Request) -> Any:
@@ -97,11 +107,10 @@ def _raw_body(request: Request) -> Any:
         return text
 
 
-def _parsed(response: Response) -> Any:
-    try:
-        return json.loads(response.get_data(as_text=True))
-    except ValueError:
-        return response.get_data(as_text=True)
+def _journal_answer(response: Response) -> Any:
+    """The answer for the journal: JSON (every answer mockbank writes) as the text sent, anything else as text."""
+    text = response.get_data(as_text=True)
+    return RawJson(text) if response.mimetype == "application/json" and text.strip() else text
 
 
 def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY, control_token: str | None = None) -> Flask:

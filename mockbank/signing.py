@@ -37,6 +37,7 @@ import hmac
 import json
 import re
 import uuid
+from functools import lru_cache
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -85,6 +86,7 @@ def parse_api_key(api_key: str) -> uuid.UUID:
     return uuid.UUID(hex=text.strip("{}()").replace("-", ""))
 
 
+@lru_cache(maxsize=256)  # a server verifies many requests with the same few keys
 def key_bytes(api_key: str) -> bytes:
     """The HMAC key: the GUID's 16 bytes in .NET ``Guid.ToByteArray()`` order.
 
@@ -93,6 +95,7 @@ def key_bytes(api_key: str) -> bytes:
     return parse_api_key(api_key).bytes_le
 
 
+@lru_cache(maxsize=256)
 def integration_token(integration_code: str) -> str:
     """Lower-case hex SHA-256 of the UTF-8 bytes of the account's integration code."""
     return hashlib.sha256(integration_code.encode("utf-8")).hexdigest()

@@ -173,6 +173,22 @@ def _no_constant(name: str) -> Any:
     raise _NotJson(f"{name} is not a JSON value")
 
 
+#: A ``\\uXXXX`` escape of a UTF-16 surrogate: how text that is valid UTF-8 can still spell one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _may_nest_too_deep_or_hold_surrogates(text: str) -> bool:
+    """False when the text can neither nest deeper than :data:`MAX_DEPTH` nor hold a surrogate: the usual request
+    body, which then need not be walked value by value."""
+    if text.count("[") + text.count("{") > MAX_DEPTH or _SURROGATE_ESCAPE.search(text):
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def loads_request_json(text: str) -> Any:
     """Parse request JSON (numbers with a fraction or exponent as Decimal) that can be stored and echoed.
 
@@ -190,6 +206,8 @@ def loads_request_json(text: str) -> Any:
         raise ValueError("a number has too many digits") from None
     except RecursionError:
         raise ValueError(f"it is nested deeper than {MAX_DEPTH} levels") from None
+    if not _may_nest_too_deep_or_hold_surrogates(text):
+        return value
     pending = [(value, 1)]
     while pending:
         item, depth = pending.pop()

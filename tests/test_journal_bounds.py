@@ -8,7 +8,7 @@ import requests
 
 from conftest import BANK_NOW
 from mockbank.testing import Emulator
-from raw import post
+from raw import post, signed_headers
 
 
 def test_long_header_values_and_bodies_are_stored_cut_to_the_limit_and_marked(emulator):
@@ -45,3 +45,13 @@ def test_the_journal_comes_in_pages_of_500_with_a_link_to_the_next(emulator):
     assert len(small.json()) == 1203 and "next" not in small.links
     assert [entry["path"] for entry in emulator.journal()] == [f"/n{index}" for index in range(1203)]
     assert len(emulator.journal(limit=700)) == 700 and len(emulator.journal(since=first.json()[-1]["id"])) == 703
+
+
+def test_the_journal_keeps_a_body_and_its_answer_as_they_were_written(emulator):
+    text = '{ "requestId" : "AS-SENT",\n  "note": "\\u00e6bler \\"og\\" p\\u00e6rer", "amount": 100.50, "n": [1, {"a": null}] }'
+    headers = signed_headers(emulator.credentials[0], "AS-SENT", None, None)
+    answer = requests.post(emulator.url + "/status", data=text.encode(), headers=headers, timeout=10)
+    entry = emulator.journal()[-1]
+    assert entry["body"] == {"requestId": "AS-SENT", "note": 'æbler "og" pærer', "amount": 100.5, "n": [1, {"a": None}]}
+    assert entry["response"] == answer.json() and entry["status"] == answer.status_code == 200
+    assert "truncated" not in entry and entry["method"] == "POST" and entry["verdict"] == {"ok": True}

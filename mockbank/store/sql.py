@@ -20,6 +20,7 @@ from typing import Any
 from mockbank.jsonnumbers import decimal_to_json
 from mockbank.models import FINAL_STATUSES, Account, Entry, Erp, Outcome, Payment, PaymentStatus
 from mockbank.money import from_cents, to_cents
+from mockbank.rawjson import dumps_object
 from mockbank.store.base import ROOT, NewEntry, SandboxRecord, StoreError
 from mockbank.store.scope import RequestScopes
 
@@ -444,7 +445,7 @@ class SqlStore:
         """Append an entry; with ``keep``, the oldest entries beyond that many are dropped (and counted)."""
         with self._writing() as db:
             entry_id = db.insert("INSERT INTO journal (sandbox, entry) VALUES (?, ?) RETURNING id",
-                                 (self.sandbox_id, _dumps(entry)))
+                                 (self.sandbox_id, dumps_object(entry, _dumps)))
             if keep is not None:
                 size = int(db.insert("INSERT INTO meta (sandbox, key, value) VALUES (?, 'journalSize', '1') "
                                      "ON CONFLICT (sandbox, key) DO UPDATE SET "
