@@ -46,7 +46,6 @@ STOP_SECONDS = 5
 BACKLOG = 1024
 
 
-
 class QuietFilter(logging.Filter):
     """Leaves out of granian's log what mockbank chose: a dropped-connection fault (granian logs the error that
     drops it, with a traceback) and the warning about more Python threads than CPU cores (``--threads``)."""
@@ -156,7 +155,6 @@ def serve_socket(app_factory: Callable[[], Any], listener: socket.socket, limits
 
     listener.listen(BACKLOG)
     raise_file_limit(limits.connection_limit)
-    logging.getLogger("_granian").setLevel(logging.WARNING)  # before its own configuration takes over
     server = _server_class()(
         listener, interface=Interfaces.WSGI, workers=workers, websockets=False,
         blocking_threads=limits.threads + limits.control_threads, backpressure=limits.connection_limit,
