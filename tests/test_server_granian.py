@@ -174,6 +174,17 @@ def test_the_access_log_is_mockbanks_and_granians_chatter_stays_off_stdout(tmp_p
     assert "granian" not in err.lower()  # no startup chatter, no access log of its own
 
 
+@needs_granian
+def test_the_servers_environment_does_not_pass_for_request_headers(tmp_path):
+    process, url = start_granian(tmp_path, env={"HTTP_PROXY": "http://proxy.invalid:3128"})
+    try:
+        requests.get(url + "/status", headers={"X-Sent": "yes"}, timeout=10)
+        headers = requests.get(url + "/_mock/requests", timeout=10).json()[-1]["headers"]
+    finally:
+        stop_server(process)
+    assert headers.get("X-Sent") == "yes" and "Proxy" not in headers
+
+
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "mockbank", *args], capture_output=True, text=True, timeout=60,
                           env={**os.environ, **(env or {})})
