@@ -1,4 +1,5 @@
-"""``mockbank serve``'s app as a WSGI module, to measure it under other servers (granian, gunicorn).
+"""``mockbank serve``'s app as a WSGI module, to measure it under other servers (gunicorn; granian is
+``mockbank serve --server granian`` itself).
 
 The bank is built the way ``mockbank serve --progression manual --max-clock-skew off`` builds it, over the
 database named by ``$MOCKBANK_BENCH_DB``; every worker process that imports this module opens its own store.

@@ -2,12 +2,13 @@
 
 In one run, each round starts every server afresh (a new database for mockbank) and loads it with wrk
 (``wrk_pool.lua``; Python threads when wrk is not installed): bare Flask on waitress (the baseline),
-``mockbank serve`` with 1 and with 2 workers, Prism's static mock of ``schemas/openapi.json`` when
-``npx`` is there, and, with ``--app-servers``, mockbank's app under granian and gunicorn. It prints the
-medians of the rounds as ratios to the baseline and to Prism, with p99.
+``mockbank serve`` with 1 and with 2 workers, on waitress and (when granian is installed) with
+``--server granian``, Prism's static mock of ``schemas/openapi.json`` when ``npx`` is there, and, with
+``--app-servers gunicorn``, mockbank's app under gunicorn. It prints the medians of the rounds as ratios
+to the baseline and to Prism, with p99.
 
     .venv/bin/python bench/throughput.py                         # 3 rounds of 5 s, wrk -t2 -c16
-    .venv/bin/python bench/throughput.py --app-servers granian,gunicorn --json out.json
+    .venv/bin/python bench/throughput.py --app-servers gunicorn --json out.json
     .venv/bin/python bench/throughput.py --profile               # where the time of a request goes (py-spy)
     .venv/bin/python bench/throughput.py --source /tmp/old-checkout     # another checkout (e.g. before a change)
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import importlib.util
 import json
 import os
 import shutil
@@ -128,29 +130,26 @@ def targets(args) -> list[Target]:
     python = sys.executable
     health = ("GET", "/_mock/health", None)
 
-    def serve(workers: int) -> Callable[[Path], list[str]]:
+    def serve(workers: int, server: str) -> Callable[[Path], list[str]]:
         return lambda work: [python, "-m", "mockbank", "serve", "--db", str(work / "bench.db"), "--port", "{port}",
                              "--threads", str(args.threads), "--workers", str(workers), "--progression", "manual",
-                             "--max-clock-skew", "off"]
+                             "--max-clock-skew", "off", "--server", server]
 
     found = [Target("bare Flask (waitress)", lambda work: [python, str(BENCH / "bare_app.py"), "--port", "{port}",
                                                           "--threads", str(args.threads)],
                     ("POST", "/payment", b"{}"), ("POST /payment",))]
-    for workers in (1, 2):
-        found.append(Target(f"mockbank serve -w{workers}", serve(workers), health, ("POST /payment", "GET /status"),
-                            mockbank=True))
+    for server in args.servers:
+        for workers in (1, 2):
+            name = f"mockbank serve -w{workers}" + ("" if server == "waitress" else f" {server}")
+            found.append(Target(name, serve(workers, server), health, ("POST /payment", "GET /status"),
+                                mockbank=True))
     app_env = lambda work: {"MOCKBANK_BENCH_DB": str(work / "bench.db"), "PYTHONPATH": str(BENCH)}  # noqa: E731
     bin_dir = Path(python).parent
     for server in args.app_servers:
         for workers in (1, 2):
-            if server == "granian":
-                argv = [str(bin_dir / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", "{port}",
-                        "--workers", str(workers), "--blocking-threads", str(args.threads), "--no-ws",
-                        "--log-level", "warning", "serve_app:app"]
-            else:
-                argv = [str(bin_dir / "gunicorn"), "--bind", "127.0.0.1:{port}", "--workers", str(workers),
-                        "--worker-class", "gthread", "--threads", str(args.threads), "--log-level", "warning",
-                        "serve_app:app"]
+            argv = [str(bin_dir / "gunicorn"), "--bind", "127.0.0.1:{port}", "--workers", str(workers),
+                    "--worker-class", "gthread", "--threads", str(args.threads), "--log-level", "warning",
+                    "serve_app:app"]
             found.append(Target(f"mockbank app on {server} -w{workers}", lambda work, a=argv: a, health,
                                 ("POST /payment", "GET /status"), mockbank=True, env=app_env))
     if args.prism and shutil.which("npx"):
@@ -232,7 +231,7 @@ def measure(args, pools: Pools, work: Path) -> list[dict]:
             if args.only and not target.name.startswith("bare") and not any(part in target.name for part in args.only):
                 continue
             round_dir = Path(tempfile.mkdtemp(prefix="round-", dir=work))
-            if target.name.startswith("mockbank app on"):  # granian and gunicorn: seeded before workers start
+            if target.name.startswith("mockbank app on"):  # gunicorn: seeded before its workers start
                 subprocess.run([sys.executable, str(BENCH / "serve_app.py"), "--seed", str(round_dir / "bench.db")],
                                check=True, cwd=round_dir)
             env = target.env(round_dir)
@@ -322,7 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8, help="server threads per process (default 8)")
     parser.add_argument("--pool", type=int, default=40000, help="pre-signed requests per kind (default 40000)")
     parser.add_argument("--loader", choices=("wrk", "python"), default="wrk" if load.wrk_path() else "python")
-    parser.add_argument("--app-servers", default="", help="also run mockbank's app on these: granian,gunicorn")
+    parser.add_argument("--servers", default="waitress,granian",
+                        help="mockbank serve --server ... rows (default waitress,granian; granian only if installed)")
+    parser.add_argument("--app-servers", default="", help="also run mockbank's app on gunicorn (serve_app.py)")
     parser.add_argument("--only", default="", help="only the servers whose name has one of these (comma-separated) "
                                                    "besides bare Flask, e.g. 'serve -w2,Prism'")
     parser.add_argument("--no-prism", dest="prism", action="store_false", help="leave Prism out")
@@ -334,11 +335,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="FILE", help="write the figures as JSON")
     args = parser.parse_args(argv)
     args.app_servers = [name for name in args.app_servers.split(",") if name]
+    args.servers = [name for name in args.servers.split(",") if name]
     args.only = [part for part in args.only.split(",") if part]
     if min(args.connections, args.threads, args.pool, args.rounds, args.wrk_threads) < 1 or args.seconds <= 1:
         parser.error("--connections, --threads, --pool, --rounds, --wrk-threads must be >= 1, --seconds > 1")
-    if set(args.app_servers) - {"granian", "gunicorn"}:
-        parser.error("--app-servers takes granian and/or gunicorn")
+    if set(args.app_servers) - {"gunicorn"}:
+        parser.error("--app-servers takes gunicorn (granian: mockbank serve --server granian, in --servers)")
+    if not args.servers or set(args.servers) - {"waitress", "granian"}:
+        parser.error("--servers takes waitress and/or granian")
+    if "granian" in args.servers and importlib.util.find_spec("granian") is None:
+        print("granian is not installed (pip install 'mockbank[fast]'): no --server granian rows", file=sys.stderr)
+        args.servers.remove("granian")
 
     work = Path(tempfile.mkdtemp(prefix="mockbank-bench-"))
     try:

@@ -23,6 +23,8 @@ from mockbank.store import Store
 
 INJECTABLE_STATUSES = (500, 502, 503, 504)
 DROP_HEADER = "X-Mockbank-Drop-Connection"
+#: The error a dropped connection is made of (servers may log it).
+DROPPED = "mockbank dropped the connection (injected fault)"
 MAX_COUNT = 1_000_000_000
 #: How often a delayed request looks whether the faults were cleared (which releases it).
 RELEASE_CHECK_SECONDS = 0.1
@@ -187,8 +189,12 @@ class DropConnectionMiddleware:
     """Turns a response marked with :data:`DROP_HEADER` into a connection closed without an answer.
 
     Works under waitress (raising its ``ClientDisconnected`` before any byte is written makes it
-    close the socket) and under werkzeug's server (the socket is shut down, then the error it treats
-    as a dropped connection is raised).
+    close the socket), under werkzeug's server (the socket is shut down, then the error it treats
+    as a dropped connection is raised) and under granian, which gives an app no way to close a
+    connection: a body that fails before its first chunk makes granian close it, but it may have sent
+    the status line and headers by then (its writer runs beside the app), so a client sees either no
+    answer or a ``503`` whose body never comes; an app that failed before ``start_response`` would get
+    a complete ``500``.
     """
 
     def __init__(self, app: Callable):
@@ -207,8 +213,16 @@ class DropConnectionMiddleware:
         if dropped:
             if hasattr(result, "close"):
                 result.close()
+            if environ.get("SERVER_SOFTWARE", "").lower().startswith("granian"):
+                start_response("503 Service Unavailable", [])
+                return _failing_body()
             _drop(environ)
         return result
+
+
+def _failing_body() -> Iterable[bytes]:
+    raise ConnectionAbortedError(DROPPED)
+    yield b""  # a generator: the error comes when the server reads the first chunk
 
 
 def _drop(environ: dict[str, Any]) -> None:
@@ -218,9 +232,9 @@ def _drop(environ: dict[str, Any]) -> None:
             connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-        raise ConnectionAbortedError("mockbank dropped the connection (injected fault)")
+        raise ConnectionAbortedError(DROPPED)
     try:
         from waitress.channel import ClientDisconnected
     except ImportError:  # another server: the best we can do is an error it will not turn into a reply
-        raise ConnectionAbortedError("mockbank dropped the connection (injected fault)") from None
-    raise ClientDisconnected("mockbank dropped the connection (injected fault)")
+        raise ConnectionAbortedError(DROPPED) from None
+    raise ClientDisconnected(DROPPED)

@@ -3,28 +3,34 @@
 With ``--workers N`` (POSIX) the parent seeds the database, binds the listening socket and forks N
 processes that each serve it with their own store connection; the database (SQLite or PostgreSQL) keeps
 them consistent. :mod:`mockbank.workers` replaces a worker that dies and stops them all when the parent dies.
+
+``--server granian`` (:mod:`mockbank.granian_server`) serves the same socket from granian's worker processes,
+one or more, each with its own store connection as above; the parent seeds the database and prints the banner.
 """
 
 from __future__ import annotations
 
 import errno
+import functools
+import logging
 import os
 import socket
 import sys
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from mockbank import accesslog, fixtures
+from mockbank import accesslog, fixtures, granian_server
 from mockbank.app import create_app
 from mockbank.bank import Bank
 from mockbank.control_auth import is_loopback
 from mockbank.http_server import ServerLimits, serve_socket
 from mockbank.settings import Settings
 from mockbank.store import MEMORY, StoreError, is_postgres_url, open_store, redact_url
-from mockbank.store.sqlite import open_elsewhere
+from mockbank.store.sqlite import open_elsewhere, SqliteDatabase
 from mockbank.workers import Supervisor, stop_on_sigterm
 
 HIDDEN = "(hidden: --show-credentials prints it)"
+SERVERS = ("waitress", "granian")
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class ServeOptions:
     fixtures: str | None = None
     db: str = "mockbank.db"
     workers: int = 1
+    server: str = "waitress"  # or "granian" (pip install 'mockbank[fast]')
     limits: ServerLimits = field(default_factory=ServerLimits)
     reset: bool = False
     force: bool = False  # reset even when another process has the database open
@@ -78,6 +85,8 @@ def serve(options: ServeOptions, settings: Settings, out: TextIO = sys.stdout) -
     """Serve until interrupted (Ctrl-C or SIGTERM); a ``:memory:`` database is deleted on the way out."""
     if options.workers > 1 and options.db == MEMORY:
         raise ValueError("--workers needs a database file (--db FILE): processes cannot share :memory:")
+    if options.server == "granian":
+        granian_server.require()
     warning = check_control_plane(options)
     listener = listen(options.host, options.port)  # before the database: a busy port creates no file
     try:
@@ -92,6 +101,11 @@ def serve(options: ServeOptions, settings: Settings, out: TextIO = sys.stdout) -
         if warning:
             print(warning, file=sys.stderr, flush=True)
         accesslog.configure(out, options.log_format, options.quiet)
+        if options.server == "granian":
+            stop_on_sigterm()
+            factory = functools.partial(_worker_app, options, settings, _database_file(bank, options.db))
+            granian_server.serve_socket(factory, listener, options.limits, options.workers)
+            return
         workers = options.workers if hasattr(os, "fork") else 1
         if workers == 1:
             stop_on_sigterm()
@@ -127,6 +141,19 @@ def _app(bank: Bank, options: ServeOptions):
     return create_app(bank, max_body=options.limits.max_body, control_token=options.control_token)
 
 
+def _worker_app(options: ServeOptions, settings: Settings, db: str):
+    """The app of one granian worker process, over its own connection to the parent's database ``db``."""
+    if accesslog.ACCESS.level == logging.NOTSET:  # spawned, not forked: nothing of the parent's configuration
+        accesslog.configure(sys.stdout, options.log_format, options.quiet)
+    return _app(Bank(open_store(db), fixtures.load(options.fixtures), settings), options)
+
+
+def _database_file(bank: Bank, db: str) -> str:
+    """``db`` as another process opens it: ``:memory:`` is the parent's temporary file (deleted at its exit)."""
+    database = bank.store.database
+    return database.file if db == MEMORY and isinstance(database, SqliteDatabase) else db
+
+
 def _print_banner(out: TextIO, url: str, bank: Bank, options: ServeOptions, seeded: bool) -> None:
     fixture = bank.fixture
     state = "new database, seeded from" if seeded else "existing database kept; fixtures from"
@@ -147,6 +174,8 @@ def _print_banner(out: TextIO, url: str, bank: Bank, options: ServeOptions, seed
     print(f"  control    {url}/_mock/health  (journal: {url}/_mock/requests; {protected})", file=out)
     sandboxes = len(bank.store.sandboxes.all())
     print(f"  sandboxes  POST {url}/_mock/sandboxes makes one ({sandboxes} in the database)", file=out)
+    if options.server == "granian":
+        print(f"  server     granian: {granian_server.REASON_PHRASES}", file=out)
     if not seeded:
         for line in restored_state(bank):
             print(f"  restored   {line}", file=out)

@@ -171,6 +171,11 @@ class SqliteDatabase(Database):
             self.close()
             raise StoreError(f"--db {path}: cannot use it as a SQLite database ({error})") from None
 
+    @property
+    def file(self) -> str:
+        """The database file; for ``:memory:`` its temporary file, which another process may open too."""
+        return self._file
+
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(f"file:{self._file}", uri=True, isolation_level=None, timeout=30,
                              check_same_thread=False)
