@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import datetime, timezone
@@ -83,17 +84,26 @@ class Runtime:
         accesslog.log_request(entry, request.script_root)
 
 
+#: A number that may be beyond a float's range (1e308): an exponent of three digits, or 300 digits in a row.
+_HUGE_NUMBER = re.compile(r"[eE][+-]?0*[1-9][0-9]{2}|[0-9]{300}")
+
+
 def _journal_body(request: Request, body: Any, limit: int, truncated: dict[str, int]) -> Any:
-    """The request body for the journal: a JSON body that was read (``body``) as the client wrote it, when it
-    fits ``limit``; otherwise as :func:`~mockbank.journal_limits.bounded_body` keeps it."""
-    if body is not None:
-        text = request.get_data(cache=True).decode("utf-8")  # it was read as UTF-8 JSON text into ``body``
-        if len(text) * 4 <= limit or len(text.encode("utf-8")) <= limit:
-            return RawJson(text)
-    return bounded_body(body if body is not None else _raw_body(request), limit, truncated)
+    """The request body for the journal. A JSON body that was read (``body``) is kept as the text the client
+    sent: whole when it fits ``limit``, else cut (as :func:`~mockbank.journal_limits.bounded_body` cuts)."""
+    if body is None:
+        return bounded_body(_raw_body(request), limit, truncated)
+    text = request.get_data(cache=True).decode("utf-8")  # it was read as UTF-8 JSON text into ``body``
+    if _HUGE_NUMBER.search(text):  # read back it would be Infinity: let the journal write it (as text)
+        return bounded_body(body, limit, truncated)
+    if len(text) * 4 <= limit or len(text.encode("utf-8")) <= limit:
+        return RawJson(text)
+    return bounded_body(text, limit, truncated)
 
 
 def _raw_body(request: Request) -> Any:
+    if not request.content_length and "Transfer-Encoding" not in request.headers:
+        return None  # no body (most GET requests)
     try:
         raw = request.get_data(cache=True)
     except RequestEntityTooLarge:  # already answered 413; the journal notes the size only

@@ -6,9 +6,9 @@ JSON pointer with its full size in bytes, e.g. ``{"/headers/X-Junk": 1048576}``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from mockbank.jsonnumbers import dumps
 from mockbank.store.sql import journal_value
 
 
@@ -37,7 +37,7 @@ def bounded_body(body: Any, limit: int, truncated: dict[str, int]) -> Any:
     bytes of that text."""
     if body is None:
         return None
-    text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False, default=journal_value)
+    text = body if isinstance(body, str) else dumps(body, default=journal_value)
     size = _size(text)
     if size <= limit:
         return body

@@ -24,5 +24,5 @@ def dumps_object(document: Mapping[str, Any], dumps: Callable[[Any], str]) -> st
     if not raw:
         return dumps(document)
     text = dumps({key: value for key, value in document.items() if key not in raw})
-    spliced = ", ".join(f"{json.dumps(key, ensure_ascii=False)}: {value.strip()}" for key, value in raw.items())
-    return ("{" + spliced + "}") if text == "{}" else text[:-1] + ", " + spliced + "}"
+    spliced = ",".join(f"{json.dumps(key, ensure_ascii=False)}:{value.strip()}" for key, value in raw.items())
+    return ("{" + spliced + "}") if text == "{}" else text[:-1] + "," + spliced + "}"

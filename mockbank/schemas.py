@@ -291,6 +291,14 @@ def _reason(error: ValidationError) -> str:
         "exclusiveMaximum": lambda: f"is not less than {value}",
         "anyOf": lambda: "is not valid under any of the allowed shapes",
         "oneOf": lambda: "is not valid under exactly one of the allowed shapes",
+        "not": lambda: "has a combination of fields that is not allowed" + (
+            ": " + " with ".join(map(repr, value["required"])) if isinstance(value, dict) and value.get("required")
+            else ""),
     }
     explain = reasons.get(keyword)
-    return explain() if explain else error.message
+    return explain() if explain else _clip(error.message)
+
+
+def _clip(message: str, limit: int = 200) -> str:
+    """jsonschema's own message, which quotes the whole instance, cut to a readable length."""
+    return message if len(message) <= limit else message[: limit - 1] + "…"

@@ -17,7 +17,7 @@ from werkzeug.routing import BaseConverter
 
 from mockbank import routes
 from mockbank.faults import FaultPlan
-from mockbank.jsonnumbers import decimal_to_json
+from mockbank.jsonnumbers import decimal_to_json, dumps
 
 log = logging.getLogger("mockbank")
 
@@ -136,6 +136,8 @@ class DecimalJSONProvider(JSONProvider):
     mimetype = JSON_MIMETYPE
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
+        if not kwargs:
+            return dumps(obj)
         kwargs.setdefault("ensure_ascii", False)
         kwargs.setdefault("default", decimal_to_json)
         return json.dumps(obj, **kwargs)
@@ -149,9 +151,6 @@ class DecimalJSONProvider(JSONProvider):
         return current_app.response_class(self.dumps(obj) + "\n", mimetype=self.mimetype)
 
 
-def dumps(value: Any) -> str:
-    """JSON text the way responses are written."""
-    return json.dumps(value, ensure_ascii=False, default=decimal_to_json)
 
 
 def json_response(body: Any, status: int | str = 200) -> Response:

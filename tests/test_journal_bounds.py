@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import requests
 
 from conftest import BANK_NOW
@@ -55,3 +56,11 @@ def test_the_journal_keeps_a_body_and_its_answer_as_they_were_written(emulator):
     assert entry["body"] == {"requestId": "AS-SENT", "note": 'æbler "og" pærer', "amount": 100.5, "n": [1, {"a": None}]}
     assert entry["response"] == answer.json() and entry["status"] == answer.status_code == 200
     assert "truncated" not in entry and entry["method"] == "POST" and entry["verdict"] == {"ok": True}
+
+
+def test_a_number_beyond_a_float_stays_strict_json_in_the_journal(emulator):
+    headers = signed_headers(emulator.credentials[0], "HUGE", None, None)
+    requests.post(emulator.url + "/status", data=b'{"requestId": "HUGE", "note": 1e400}', headers=headers, timeout=10)
+    served = requests.get(emulator.url + "/_mock/requests", timeout=10).text
+    json.loads(served, parse_constant=lambda name: pytest.fail(f"{name} in the journal"))
+    assert emulator.journal()[-1]["body"] == {"requestId": "HUGE", "note": "1E+400"}

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from mockbank.jsonnumbers import decimal_to_json
+from mockbank.jsonnumbers import decimal_to_json, dumps
 from mockbank.models import FINAL_STATUSES, Account, Entry, Erp, Outcome, Payment, PaymentStatus
 from mockbank.money import from_cents, to_cents
 from mockbank.rawjson import dumps_object
@@ -120,7 +120,7 @@ class Database(ABC):
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=journal_value)
+    return dumps(value, default=journal_value)
 
 
 def journal_value(value: Any) -> Any:
