@@ -21,7 +21,12 @@ from pathlib import Path
 #: The innermost mockbank module of a stack -> its category.
 MOCKBANK_CATEGORIES = (
     ("mockbank/store/", "store: SQL reads, writes, commits"),
+    ("mockbank/http_server.py", "HTTP server (parsing, sockets, threads)"),
+    ("mockbank/workers.py", "HTTP server (parsing, sockets, threads)"),
     ("mockbank/app.py", "journal entry (app.Runtime.record)"),
+    ("mockbank/rawjson.py", "journal entry (app.Runtime.record)"),
+    ("mockbank/journal_limits.py", "journal entry (app.Runtime.record)"),
+    ("mockbank/jsonnumbers.py", "JSON text of answers, payments, entries (orjson)"),
     ("mockbank/schemas.py", "schema validation"),
     ("mockbank/verification.py", "signature check"),
     ("mockbank/signing.py", "signature check"),
@@ -42,7 +47,8 @@ OTHER_CATEGORIES = (
     ("gunicorn/", "HTTP server (parsing, sockets, threads)"),
 )
 #: mockbank frames below which the whole server or app runs: not where a request's time goes.
-_STARTERS = ("mockbank/server.py", "mockbank/cli.py", "mockbank/__main__.py", "Middleware.__call__")
+_STARTERS = ("mockbank/server.py", "mockbank/cli/", "mockbank/__main__.py",
+             "Middleware.__call__", "RootRedirect.__call__", "WithoutProcessEnvironment.__call__")
 WAITING = "waiting (for a lock, for work; not counted)"
 _FRAME = re.compile(r"\(([^()]*?):(\d+)\)$")
 
