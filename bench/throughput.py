@@ -100,6 +100,22 @@ def start(name: str, argv: list[str], workdir: Path, ready: tuple[str, str, byte
                      + log.read_text(errors="replace")[-2000:])
 
 
+def session_cpu_seconds(session: int) -> float | None:
+    """CPU time (user + system) the processes of ``session`` have used so far: the server started in it and its
+    workers. None where /proc is missing (not Linux)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total, found = 0, False
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rpartition(")")[2].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[3]) == session:  # fields after the name: state, ppid, pgrp, session, ...
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+            found = True
+    return total / tick if found else None
+
+
 def stop(proc: subprocess.Popen) -> None:
     """SIGTERM the server's process group (it includes forked workers), then SIGKILL after 5 s."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -248,7 +264,11 @@ def measure(args, pools: Pools, work: Path) -> list[dict]:
                     if args.warmup:
                         offsets[kind] += drive(args, server, pools, kind, offsets[kind], args.warmup)["requests"]
                         offsets[kind] += args.connections
+                    cpu_before = session_cpu_seconds(server.proc.pid)
                     result = drive(args, server, pools, kind, offsets[kind], args.seconds)
+                    cpu_after = session_cpu_seconds(server.proc.pid)
+                    result["cpu_ms"] = None if cpu_before is None or cpu_after is None or not result["requests"] \
+                        else (cpu_after - cpu_before) * 1000 / result["requests"]
                     result.update(target=target.name, kind=kind, round=round_number)
                     rows.setdefault((target.name, kind), []).append(result)
                     print(f"round {round_number}: {target.name:<30} {kind:<14} {result['rps']:>7.0f} req/s  "
@@ -264,6 +284,7 @@ def median_row(results: list[dict]) -> dict:
             "rps": statistics.median(r["rps"] for r in results),
             "p50_ms": statistics.median(r["p50_ms"] for r in results),
             "p99_ms": statistics.median(r["p99_ms"] for r in results),
+            "cpu_ms": statistics.median(r["cpu_ms"] for r in results) if all(r["cpu_ms"] for r in results) else None,
             "non_2xx": sum(r["non_2xx"] for r in results), "errors": sum(r["errors"] for r in results),
             "wrapped": any(r["wrapped"] for r in results)}
 
@@ -272,13 +293,15 @@ def report(rows: list[dict]) -> list[str]:
     baseline = next(r for r in rows if r["target"].startswith("bare Flask"))
     prism = {r["kind"]: r for r in rows if r["target"].startswith("Prism")}
     header = (f"{'server':<30} {'request':<14} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'x bare':>7} "
-              f"{'p99 x':>6} {'x Prism':>8} {'non-2xx':>8}")
+              f"{'p99 x':>6} {'x Prism':>8} {'CPU ms':>7} {'non-2xx':>8}")
     lines = [header, "-" * len(header)]
     for row in rows:
         vs_prism = f"{row['rps'] / prism[row['kind']]['rps']:>8.2f}" if row["kind"] in prism else f"{'':>8}"
         lines.append(f"{row['target']:<30} {row['kind']:<14} {row['rps']:>7.0f} {row['p50_ms']:>7.2f} "
                      f"{row['p99_ms']:>7.2f} {row['rps'] / baseline['rps']:>7.2f} "
-                     f"{row['p99_ms'] / baseline['p99_ms']:>6.1f} {vs_prism} {row['non_2xx'] + row['errors']:>8}")
+                     f"{row['p99_ms'] / baseline['p99_ms']:>6.1f} {vs_prism} "
+                     f"{'-' if row['cpu_ms'] is None else format(row['cpu_ms'], '.2f'):>7} "
+                     f"{row['non_2xx'] + row['errors']:>8}")
     return lines
 
 
