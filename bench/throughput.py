@@ -149,7 +149,7 @@ def targets(args) -> list[Target]:
     def serve(workers: int, server: str) -> Callable[[Path], list[str]]:
         return lambda work: [python, "-m", "mockbank", "serve", "--db", str(work / "bench.db"), "--port", "{port}",
                              "--threads", str(args.threads), "--workers", str(workers), "--progression", "manual",
-                             "--max-clock-skew", "off", "--server", server]
+                             "--max-clock-skew", "off", *(["--server", server] if server != "waitress" else [])]
 
     found = [Target("bare Flask (waitress)", lambda work: [python, str(BENCH / "bare_app.py"), "--port", "{port}",
                                                           "--threads", str(args.threads)],
@@ -284,7 +284,7 @@ def median_row(results: list[dict]) -> dict:
             "rps": statistics.median(r["rps"] for r in results),
             "p50_ms": statistics.median(r["p50_ms"] for r in results),
             "p99_ms": statistics.median(r["p99_ms"] for r in results),
-            "cpu_ms": statistics.median(r["cpu_ms"] for r in results) if all(r["cpu_ms"] for r in results) else None,
+            "cpu_ms": statistics.median(r["cpu_ms"] for r in results) if all(r["cpu_ms"] is not None for r in results) else None,
             "non_2xx": sum(r["non_2xx"] for r in results), "errors": sum(r["errors"] for r in results),
             "wrapped": any(r["wrapped"] for r in results)}
 

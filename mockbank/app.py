@@ -84,21 +84,21 @@ class Runtime:
         accesslog.log_request(entry, request.script_root)
 
 
-#: A number that may be beyond a float's range (1e308): an exponent of three digits, or 300 digits in a row.
-_HUGE_NUMBER = re.compile(r"[eE][+-]?0*[1-9][0-9]{2}|[0-9]{300}")
+#: A number written with an exponent, or with 300 digits in a row: read back from the text it could differ from the
+#: value the journal would write (1.0e2 is the integer 100 to mockbank, 1e400 a number beyond a float's range).
+_UNUSUAL_NUMBER = re.compile(r"[0-9][eE]|[0-9]{300}")
 
 
 def _journal_body(request: Request, body: Any, limit: int, truncated: dict[str, int]) -> Any:
     """The request body for the journal. A JSON body that was read (``body``) is kept as the text the client
-    sent: whole when it fits ``limit``, else cut (as :func:`~mockbank.journal_limits.bounded_body` cuts)."""
+    sent when that text fits ``limit`` and holds only plain numbers (then it reads back as the same values);
+    otherwise the journal writes it, as :func:`~mockbank.journal_limits.bounded_body` does."""
     if body is None:
         return bounded_body(_raw_body(request), limit, truncated)
     text = request.get_data(cache=True).decode("utf-8")  # it was read as UTF-8 JSON text into ``body``
-    if _HUGE_NUMBER.search(text):  # read back it would be Infinity: let the journal write it (as text)
-        return bounded_body(body, limit, truncated)
-    if len(text) * 4 <= limit or len(text.encode("utf-8")) <= limit:
+    if (len(text) * 4 <= limit or len(text.encode("utf-8")) <= limit) and not _UNUSUAL_NUMBER.search(text):
         return RawJson(text)
-    return bounded_body(text, limit, truncated)
+    return bounded_body(body, limit, truncated)
 
 
 def _raw_body(request: Request) -> Any:

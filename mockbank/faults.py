@@ -193,8 +193,9 @@ class DropConnectionMiddleware:
     as a dropped connection is raised) and under granian, which gives an app no way to close a
     connection: a body that fails before its first chunk makes granian close it, but it may have sent
     the status line and headers by then (its writer runs beside the app), so a client sees either no
-    answer or a ``503`` whose body never comes; an app that failed before ``start_response`` would get
-    a complete ``500``.
+    answer or a ``503`` whose one promised byte of body never comes (a ``HEAD`` request, which has no
+    body, then gets a complete ``503``); an app that failed before ``start_response`` would get a
+    complete ``500``.
     """
 
     def __init__(self, app: Callable):
@@ -214,7 +215,8 @@ class DropConnectionMiddleware:
             if hasattr(result, "close"):
                 result.close()
             if environ.get("SERVER_SOFTWARE", "").lower().startswith("granian"):
-                start_response("503 Service Unavailable", [])
+                # a body is promised and never comes, so a head that got out is an incomplete answer
+                start_response("503 Service Unavailable", [("Content-Length", "1")])
                 return _failing_body()
             _drop(environ)
         return result

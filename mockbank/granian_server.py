@@ -26,6 +26,7 @@ import logging
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -68,19 +69,23 @@ _LOGGING = {
 }
 
 
-class GranianMissing(ImportError):
-    """granian is not installed."""
-
-    def __init__(self) -> None:
-        super().__init__(INSTALL_HINT)
+class GranianUnavailable(RuntimeError):
+    """``--server granian`` cannot run here: granian is not installed, or the platform is not Linux."""
 
 
 def require() -> None:
-    """GranianMissing (one line naming the extra to install) unless granian can be imported."""
+    """GranianUnavailable, in one line saying what to do, unless granian can serve here.
+
+    Linux only: mockbank hands granian the socket it bound through granian's internals, whose signatures
+    differ on macOS and Windows and were checked on Linux alone.
+    """
+    if not sys.platform.startswith("linux"):
+        raise GranianUnavailable(f"--server granian runs on Linux only ({sys.platform} here): use the default "
+                                 "--server waitress")
     try:
         import granian  # noqa: F401
     except ImportError:
-        raise GranianMissing() from None
+        raise GranianUnavailable(INSTALL_HINT) from None
 
 
 @dataclass(frozen=True)

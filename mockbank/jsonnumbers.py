@@ -35,7 +35,7 @@ def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> str:
     default = default or decimal_to_json
     try:
         return orjson.dumps(value, default=default, option=_ORJSON_OPTIONS).decode("utf-8")
-    except TypeError:  # orjson.JSONEncodeError
+    except orjson.JSONEncodeError:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=default)
 
 

@@ -26,7 +26,7 @@ from mockbank.control_auth import is_loopback
 from mockbank.http_server import ServerLimits, serve_socket
 from mockbank.settings import Settings
 from mockbank.store import MEMORY, StoreError, is_postgres_url, open_store, redact_url
-from mockbank.store.sqlite import open_elsewhere, SqliteDatabase
+from mockbank.store.sqlite import SqliteDatabase, open_elsewhere
 from mockbank.workers import Supervisor, stop_on_sigterm
 
 HIDDEN = "(hidden: --show-credentials prints it)"
@@ -104,6 +104,7 @@ def serve(options: ServeOptions, settings: Settings, out: TextIO = sys.stdout) -
         if options.server == "granian":
             stop_on_sigterm()
             factory = functools.partial(_worker_app, options, settings, _database_file(bank, options.db))
+            _disconnect(bank)  # granian forks its workers: no connection of this process may cross into them
             granian_server.serve_socket(factory, listener, options.limits, options.workers)
             return
         workers = options.workers if hasattr(os, "fork") else 1
@@ -146,6 +147,15 @@ def _worker_app(options: ServeOptions, settings: Settings, db: str):
     if accesslog.ACCESS.level == logging.NOTSET:  # spawned, not forked: nothing of the parent's configuration
         accesslog.configure(sys.stdout, options.log_format, options.quiet)
     return _app(Bank(open_store(db), fixtures.load(options.fixtures), settings), options)
+
+
+def _disconnect(bank: Bank) -> None:
+    """Close the parent's connections before workers start; a ``:memory:`` file stays until the parent stops."""
+    database = bank.store.database
+    if isinstance(database, SqliteDatabase):
+        database.disconnect()
+    else:
+        bank.store.close()
 
 
 def _database_file(bank: Bank, db: str) -> str:

@@ -151,8 +151,6 @@ class DecimalJSONProvider(JSONProvider):
         return current_app.response_class(self.dumps(obj) + "\n", mimetype=self.mimetype)
 
 
-
-
 def json_response(body: Any, status: int | str = 200) -> Response:
     """A JSON response; ``status`` may carry a reason phrase, e.g. ``"401 Invalid Signature"``."""
     response = current_app.response_class(dumps(body) + "\n", mimetype=JSON_MIMETYPE)

@@ -17,7 +17,8 @@ def start_server(tmp_path, *args, env=None, db=None):
     process = subprocess.Popen([sys.executable, "-m", "mockbank", "serve", "--port", "0", "--db",
                                 db or str(tmp_path / "bank.db"), "--clock", f"{BANK_TODAY}T10:00:00", *args],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-                               env={**os.environ, **(env or {})})
+                               env={**{name: value for name, value in os.environ.items() if name != "MOCKBANK_SERVER"},
+                                    **(env or {})})
     process.banner = []
     for line in process.stdout:
         process.banner.append(line)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 import requests
@@ -16,9 +17,10 @@ def test_long_header_values_and_bodies_are_stored_cut_to_the_limit_and_marked(em
     body = {"requestId": "BIG", "note": "x" * 40_000}
     post(emulator, "/status", body, headers={"X-Junk": "é" * 20_000})
     entry = emulator.journal()[-1]
-    assert entry["truncated"] == {"/headers/X-Junk": 40_000, "/body": len(json.dumps(body))}
+    compact = json.dumps(body, separators=(",", ":"))  # the journal writes a body it cuts compactly, as orjson does
+    assert entry["truncated"] == {"/headers/X-Junk": 40_000, "/body": len(compact)}
     assert entry["headers"]["X-Junk"] == "é" * 8192  # 16 KB of UTF-8, whole characters only
-    assert isinstance(entry["body"], str) and entry["body"].startswith('{"requestId": "BIG"')
+    assert isinstance(entry["body"], str) and compact.startswith(entry["body"])
     assert len(entry["body"].encode()) == 16 * 1024
     assert entry["headers"]["Authorization"].startswith("Basic ")  # short values are kept whole
     post(emulator, "/status", {"requestId": "SMALL"})
@@ -29,7 +31,7 @@ def test_the_limit_is_configurable():
     with Emulator(clock=BANK_NOW, frozen_clock=True, journal_value_max=100) as small:
         post(small, "/status", {"requestId": "R", "note": "y" * 200})
         entry = small.journal()[-1]
-        assert entry["truncated"]["/body"] == 230 and len(entry["body"]) == 100
+        assert entry["truncated"]["/body"] == len('{"requestId":"R","note":""}') + 200 and len(entry["body"]) == 100
         assert set(entry["truncated"]) == {"/body", "/headers/Authorization"}  # a signed header is over 100 bytes
 
 
@@ -48,19 +50,45 @@ def test_the_journal_comes_in_pages_of_500_with_a_link_to_the_next(emulator):
     assert len(emulator.journal(limit=700)) == 700 and len(emulator.journal(since=first.json()[-1]["id"])) == 703
 
 
+def test_a_body_over_the_limit_only_as_sent_but_not_as_the_journal_writes_it_is_kept_whole(emulator):
+    body = {"requestId": "PRETTY", "notes": ["n" * 40 for _ in range(300)]}  # 13 KB compact, 19 KB indented
+    headers = signed_headers(emulator.credentials[0], "PRETTY", None, None)
+    requests.post(emulator.url + "/status", data=json.dumps(body, indent=4).encode(), headers=headers, timeout=10)
+    entry = emulator.journal()[-1]
+    assert entry["body"] == body and "truncated" not in entry
+
+
+def test_numbers_keep_their_journal_values_and_entries_their_key_order(emulator):
+    headers = signed_headers(emulator.credentials[0], "NUMBERS", None, None)
+    requests.post(emulator.url + "/status", headers=headers, timeout=10,
+                  data=b'{"requestId": "NUMBERS", "a": 1.0e2, "b": 1E+2, "c": 0e0, "d": 2.50, "e": -0}')
+    entry = emulator.journal()[-1]
+    assert entry["body"] == {"requestId": "NUMBERS", "a": 100, "b": 100, "c": 0, "d": 2.5, "e": 0}
+    assert all(type(entry["body"][key]) is int for key in "abce")
+    assert list(entry)[:8] == ["id", "time", "bankTime", "method", "path", "query", "headers", "body"]
+    assert list(entry)[8:11] == ["status", "dropped", "response"]
+
+
 def test_the_journal_keeps_a_body_and_its_answer_as_they_were_written(emulator):
-    text = '{ "requestId" : "AS-SENT",\n  "note": "\\u00e6bler \\"og\\" p\\u00e6rer", "amount": 100.50, "n": [1, {"a": null}] }'
+    text = ('{ "requestId" : "AS-SENT",\n  "note": "\\u00e6bler \\"og\\" p\\u00e6rer", "amount": 100.50, '
+            '"n": [1, {"a": null}] }')
     headers = signed_headers(emulator.credentials[0], "AS-SENT", None, None)
     answer = requests.post(emulator.url + "/status", data=text.encode(), headers=headers, timeout=10)
     entry = emulator.journal()[-1]
-    assert entry["body"] == {"requestId": "AS-SENT", "note": 'æbler "og" pærer', "amount": 100.5, "n": [1, {"a": None}]}
+    assert entry["body"] == {"requestId": "AS-SENT", "note": 'æbler "og" pærer', "amount": 100.5,
+                             "n": [1, {"a": None}]}
     assert entry["response"] == answer.json() and entry["status"] == answer.status_code == 200
     assert "truncated" not in entry and entry["method"] == "POST" and entry["verdict"] == {"ok": True}
 
 
-def test_a_number_beyond_a_float_stays_strict_json_in_the_journal(emulator):
+@pytest.mark.parametrize("number, kept", [
+    ("1e400", "1E+400"), ("1" + "0" * 250 + "e99", str(Decimal("1" + "0" * 250 + "e99"))),
+    ("9" * 320, int("9" * 320)),
+])
+def test_a_number_beyond_a_float_stays_strict_json_in_the_journal(emulator, number, kept):
     headers = signed_headers(emulator.credentials[0], "HUGE", None, None)
-    requests.post(emulator.url + "/status", data=b'{"requestId": "HUGE", "note": 1e400}', headers=headers, timeout=10)
+    requests.post(emulator.url + "/status", data=b'{"requestId": "HUGE", "note": %s, "big": 123456789012345678901}'
+                  % number.encode(), headers=headers, timeout=10)
     served = requests.get(emulator.url + "/_mock/requests", timeout=10).text
     json.loads(served, parse_constant=lambda name: pytest.fail(f"{name} in the journal"))
-    assert emulator.journal()[-1]["body"] == {"requestId": "HUGE", "note": "1E+400"}
+    assert emulator.journal()[-1]["body"] == {"requestId": "HUGE", "note": kept, "big": 123456789012345678901}

@@ -35,8 +35,8 @@ def add_serve(commands: argparse._SubParsersAction) -> None:
                         help="allowed distance of the auth 'time' from the clock, or 'off' (default %(default)s)")
     parser.add_argument("--workers", type=int, default=1, metavar="N",
                         help="worker processes sharing the database file (POSIX; default 1)")
-    parser.add_argument("--server", choices=("waitress", "granian"), default=os.environ.get("MOCKBANK_SERVER",
-                                                                                        "waitress"),
+    parser.add_argument("--server", choices=("waitress", "granian"),
+                        default=os.environ.get("MOCKBANK_SERVER", "waitress"),
                         help="the HTTP server: waitress (default, or $MOCKBANK_SERVER), or granian, faster but "
                              "with the standard reason phrases only (401 Unauthorized, not 401 Invalid Signature); "
                              "pip install 'mockbank[fast]'")
@@ -103,7 +103,7 @@ def add_serve(commands: argparse._SubParsersAction) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from mockbank import fixtures, server
+    from mockbank import fixtures, granian_server, server
     from mockbank.http_server import ServerLimits
     from mockbank.store import StoreError
     from mockbank.fik import FikRules
@@ -137,15 +137,16 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.server not in server.SERVERS:  # from $MOCKBANK_SERVER: argparse checks only what is typed
         raise UsageError(f"--server {args.server!r} (from $MOCKBANK_SERVER?): use one of {', '.join(server.SERVERS)}")
     options = server.ServeOptions(host=args.host, port=args.port, fixtures=args.fixtures, db=args.db,
-                                  workers=args.workers, server=args.server, limits=limits, reset=args.reset, force=args.force,
-                                  quiet=args.quiet, log_format=args.log_format, control_token=args.control_token,
+                                  workers=args.workers, server=args.server, limits=limits, reset=args.reset,
+                                  force=args.force, quiet=args.quiet, log_format=args.log_format,
+                                  control_token=args.control_token,
                                   allow_open_control_plane=args.allow_open_control_plane,
                                   show_credentials=args.show_credentials)
     try:
         server.serve(options, settings)
     except fixtures.FixtureError as error:
         raise UsageError(str(error)) from None
-    except (OSError, ValueError, StoreError, ImportError) as error:
+    except (OSError, ValueError, StoreError, granian_server.GranianUnavailable) as error:
         raise UsageError(str(error)) from None
     return 0
 

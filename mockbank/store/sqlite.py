@@ -282,17 +282,23 @@ class SqliteDatabase(Database):
         # one JSON parameter: any number of ids (SQLite caps bound variables)
         return f"{column} IN (SELECT value FROM json_each(?))", json.dumps(values)
 
-    def close(self) -> None:
-        """Close this thread's connection and the keeper; a throwaway database is deleted."""
+    def disconnect(self) -> None:
+        """Close this thread's connection, the keeper and the writers' lock file, keeping the database (a throwaway
+        one too) for other processes: what a process does before it forks workers that open it themselves."""
         db = getattr(self._local, "db", None)
         if db is not None:
             db.close()
             self._local.db = None
-        keeper = getattr(self, "_keeper", None)
+        keeper, self._keeper = getattr(self, "_keeper", None), None
         if keeper is not None:
             keeper.close()
-        if self._writer is not None:
-            self._writer.close()
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
+
+    def close(self) -> None:
+        """:meth:`disconnect`; a throwaway database is deleted."""
+        self.disconnect()
         if self._throwaway:
             for suffix in _SIDE_FILES:
                 with contextlib.suppress(FileNotFoundError):
