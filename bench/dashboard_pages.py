@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import statistics
 import time
-from datetime import datetime
 from decimal import Decimal
 
 import requests
