@@ -1,6 +1,6 @@
 """granian, the Rust HTTP server, for ``mockbank serve --server granian`` (``pip install 'mockbank[fast]'``).
 
-Faster than waitress (1.3-1.5x the requests per second here), at one price: granian writes every status line
+Faster than waitress (1.1-1.4x the requests per second here), at one price: granian writes every status line
 itself with the standard reason phrase, so a rejected signature goes out as ``401 Unauthorized``, not
 ``401 Invalid Signature`` (the JSON body, with its diagnosis, is the same).
 
