@@ -280,11 +280,12 @@ def measure(args, pools: Pools, work: Path) -> list[dict]:
 
 def median_row(results: list[dict]) -> dict:
     first = results[0]
+    cpu = [r["cpu_ms"] for r in results]
     return {"target": first["target"], "kind": first["kind"], "rounds": [r["rps"] for r in results],
             "rps": statistics.median(r["rps"] for r in results),
             "p50_ms": statistics.median(r["p50_ms"] for r in results),
             "p99_ms": statistics.median(r["p99_ms"] for r in results),
-            "cpu_ms": statistics.median(r["cpu_ms"] for r in results) if all(r["cpu_ms"] is not None for r in results) else None,
+            "cpu_ms": statistics.median(cpu) if None not in cpu else None,
             "non_2xx": sum(r["non_2xx"] for r in results), "errors": sum(r["errors"] for r in results),
             "wrapped": any(r["wrapped"] for r in results)}
 
