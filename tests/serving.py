@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 from conftest import BANK_TODAY
 
@@ -47,3 +50,40 @@ class Remote:
 
         self.url = url
         self.credentials = fixtures.load().credentials()
+
+
+def children_of(pid: int) -> set[int]:
+    """The pids of the processes whose parent is ``pid`` (Linux: read from /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def wait_until(condition, what: str, seconds: float = 30) -> None:
+    """Poll ``condition()`` until it is true; fail naming ``what`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting: {what}"
+        time.sleep(0.05)
+
+
+def refuses(url: str) -> bool:
+    """True when nothing accepts connections at ``url`` any more."""
+    host, port = url.removeprefix("http://").split(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=2).close()
+    except OSError:
+        return True
+    return False
+
+
+def temporary_files(folder: Path, pid: int) -> list[str]:
+    """The ``:memory:`` database files process ``pid`` has in ``folder``."""
+    return sorted(path.name for path in folder.glob(f"mockbank-{pid}-*"))

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,38 +13,9 @@ import pytest
 import requests
 
 from raw import post
-from serving import Remote, start_server, stop_server
+from serving import Remote, children_of, refuses, start_server, stop_server, temporary_files, wait_until
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to find the workers")
-
-
-def children_of(pid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.add(int(entry.name))
-    return found
-
-
-def wait_until(condition, what: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting: {what}"
-        time.sleep(0.05)
-
-
-def refuses(url: str) -> bool:
-    host, port = url.removeprefix("http://").split(":")
-    try:
-        socket.create_connection((host, int(port)), timeout=2).close()
-    except OSError:
-        return True
-    return False
 
 
 def start_workers(tmp_path):
@@ -82,10 +51,6 @@ def test_a_worker_that_dies_is_replaced(tmp_path):
         assert requests.get(url + "/_mock/health", timeout=10).json()["pid"] not in first
     finally:
         stop_server(process)
-
-
-def temporary_files(folder: Path, pid: int) -> list[str]:
-    return sorted(path.name for path in folder.glob(f"mockbank-{pid}-*"))
 
 
 @pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])

@@ -20,8 +20,7 @@ import requests
 
 from conftest import BANK_TODAY
 from raw import post, signed_headers, transaction
-from serving import Remote, start_server, stop_server
-from test_processes import children_of, refuses, temporary_files, wait_until
+from serving import Remote, children_of, refuses, start_server, stop_server, temporary_files, wait_until
 
 try:
     import granian  # noqa: F401
