@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from throughput import StartError, free_port, run_load, start, status_request, stop
+from storage import StartError, free_port, run_load, start, status_request, stop
 
 from mockbank import fixtures
 
