@@ -15,10 +15,8 @@ import contextlib
 import http.client
 import itertools
 import json
-import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,63 +28,24 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+import servers  # noqa: E402
 from mockbank import fixtures, signing  # noqa: E402
+from servers import StartError, free_port, stop  # noqa: E402
 
 CREDITOR = "80790000820064"  # an ordinary BBAN: no magic outcome
-
-
-class StartError(Exception):
-    """A server did not come up."""
 
 
 # --------------------------------------------------------------------------- servers
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def start(name: str, argv: list[str], log: Path, port: int, method: str, path: str,
           body: bytes | None) -> subprocess.Popen:
-    """Start a server process (its own session, output to ``log``) and wait until ``path`` answers 200."""
-    with open(log, "wb") as out:
-        # Started outside the source tree, so the installed mockbank is measured (not a shadowing checkout).
-        proc = subprocess.Popen(argv, cwd=log.parent, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request(method, path, body=body, headers={"Content-Type": "application/json"})
-            if conn.getresponse().status == 200:
-                conn.close()
-                return proc
-            conn.close()
-        except OSError:
-            pass
-        time.sleep(0.05)
-    stop(proc)
-    raise StartError(f"{name} did not answer {method} {path} on port {port} within 30 s; its output:\n"
-                     + log.read_text(errors="replace")[-2000:])
+    """Start a server process (its own session, output to ``log``) and wait until ``path`` answers 200.
 
-
-def stop(proc: subprocess.Popen) -> None:
-    """SIGTERM the server's process group (it includes forked workers), then SIGKILL after 5 s."""
-    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    Started outside the source tree, so the installed mockbank is measured (not a shadowing checkout)."""
+    return servers.start(name, argv, log, port, (method, path, body))
 
 
 # --------------------------------------------------------------------------- request pools

@@ -16,13 +16,11 @@ to the baseline and to Prism, with p99.
 from __future__ import annotations
 
 import argparse
-import http.client
 import importlib.util
 import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,35 +38,16 @@ ROOT = BENCH.parent
 sys.path[:0] = [str(ROOT), str(BENCH)]
 
 import load  # noqa: E402
+import servers  # noqa: E402
 import profile as spy  # noqa: E402  (bench/profile.py, not the standard library's)
 from mockbank import fixtures, signing  # noqa: E402
+from servers import StartError, answers, free_port, stop  # noqa: E402
 
 CREDITOR = "80790000820064"  # an ordinary BBAN: no magic outcome
 PRISM = ["npx", "--yes", "@stoplight/prism-cli@5", "mock"]
 
 
-class StartError(Exception):
-    """A server did not come up."""
-
-
 # --------------------------------------------------------------------------- servers
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def answers(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
-            ) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request(method, path, body=body, headers=headers or {"Content-Type": "application/json"})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
 
 
 @dataclass
@@ -80,24 +59,13 @@ class Server:
 
 def start(name: str, argv: list[str], workdir: Path, ready: tuple[str, str, bytes | None], env: dict | None = None,
           timeout: float = 60, cwd: Path | None = None) -> Server:
-    """Start a server in its own session (output to ``workdir/name.log``); wait until ``ready`` answers < 500."""
+    """Start a server on a free port ("{port}" in ``argv``), output to ``workdir/name.log``; wait until ``ready``
+    answers below 500."""
     port = free_port()
-    argv = [part.replace("{port}", str(port)) for part in argv]
     log = workdir / f"{name.replace(' ', '_').replace('/', '')}.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(argv, cwd=cwd or workdir, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                env={**os.environ, **(env or {})})
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if answers(port, *ready)[0] < 500:
-                return Server(name, proc, port)
-        except OSError:
-            pass
-        time.sleep(0.05)
-    stop(proc)
-    raise StartError(f"{name} did not answer {ready[0]} {ready[1]} within {timeout:g} s; its output:\n"
-                     + log.read_text(errors="replace")[-2000:])
+    proc = servers.start(name, [part.replace("{port}", str(port)) for part in argv], log, port, ready,
+                         ok=lambda status: status < 500, timeout=timeout, env=env, cwd=cwd or workdir)
+    return Server(name, proc, port)
 
 
 def session_cpu_seconds(session: int) -> float | None:
@@ -114,20 +82,6 @@ def session_cpu_seconds(session: int) -> float | None:
             total += int(fields[11]) + int(fields[12])  # utime, stime
             found = True
     return total / tick if found else None
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """SIGTERM the server's process group (it includes forked workers), then SIGKILL after 5 s."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(5)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 @dataclass
