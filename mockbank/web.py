@@ -170,7 +170,7 @@ def _no_constant(name: str) -> Any:
     raise _NotJson(f"{name} is not a JSON value")
 
 
-#: A ``\uXXXX`` escape of a UTF-16 surrogate: how text that is valid UTF-8 can still spell one.
+#: A JSON escape of a UTF-16 surrogate (``\ud800`` to ``\udfff``): how text that is valid UTF-8 can still spell one.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
