@@ -66,7 +66,7 @@ def _inject_fault(when: str) -> Response | None:
         return None
     if fault.delay_ms:
         current_bank().store.checkpoint()  # no lock is held while the request waits
-        if current_faults().wait(fault.delay_ms):
+        if current_faults().wait(fault.delay_ms, request.environ):
             return None  # DELETE /_mock/faults released it: the request goes on without the fault
     if fault.drop:
         response = json_response({"error": "dropped"}, 599)

@@ -13,6 +13,7 @@ import fnmatch
 import socket
 import time
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -23,6 +24,9 @@ from mockbank.store import Store
 
 INJECTABLE_STATUSES = (500, 502, 503, 504)
 DROP_HEADER = "X-Mockbank-Drop-Connection"
+#: The WSGI environ key of what a server offers a request about to sleep in a delay: a context manager
+#: (called with no arguments) inside which the request leaves its turn to others (mockbank.http_server).
+WAITING_KEY = "mockbank.waiting"
 #: The error a dropped connection is made of (servers may log it).
 DROPPED = "mockbank dropped the connection (injected fault)"
 MAX_COUNT = 1_000_000_000
@@ -136,14 +140,16 @@ class FaultPlan:
             self.store.put(_CLEARED_KEY, uuid.uuid4().hex)
             return self.store.clear_faults()
 
-    def wait(self, delay_ms: int) -> bool:
-        """Sleep ``delay_ms`` for a delay fault; True when :meth:`clear` released the request earlier."""
+    def wait(self, delay_ms: int, environ: dict[str, Any]) -> bool:
+        """Sleep ``delay_ms`` for a delay fault, letting the server run other requests meanwhile
+        (:data:`WAITING_KEY`); True when :meth:`clear` released the request earlier."""
         mark = self.store.get(_CLEARED_KEY, fresh=True)
         deadline = time.monotonic() + delay_ms / 1000
-        while (left := deadline - time.monotonic()) > 0:
-            time.sleep(min(left, RELEASE_CHECK_SECONDS))
-            if self.store.get(_CLEARED_KEY, fresh=True) != mark:  # another request (or process) cleared
-                return True
+        with _waiting(environ):
+            while (left := deadline - time.monotonic()) > 0:
+                time.sleep(min(left, RELEASE_CHECK_SECONDS))
+                if self.store.get(_CLEARED_KEY, fresh=True) != mark:  # another request (or process) cleared
+                    return True
         return False
 
     def take(self, method: str, path: str, account: str | None, when: str) -> Fault | None:
@@ -183,6 +189,11 @@ def _whole_amounts(value: Any) -> Any:
     if isinstance(value, list):
         return [_whole_amounts(item) for item in value]
     return value
+
+
+def _waiting(environ: dict[str, Any]) -> AbstractContextManager[Any]:
+    offered = environ.get(WAITING_KEY)
+    return nullcontext() if offered is None else offered()
 
 
 class DropConnectionMiddleware:

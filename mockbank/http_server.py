@@ -6,7 +6,10 @@
   every second, so slowloris connections are closed;
 - header and body size limits applied by waitress before anything is spooled, answered as JSON (431, 413);
 - ``/_mock/*`` requests (also below ``/sandboxes/<id>``) run on threads of their own, so API requests held by
-  a ``delayMs`` fault never keep the control plane (or ``DELETE /_mock/faults``) from answering.
+  a ``delayMs`` fault never keep the control plane (or ``DELETE /_mock/faults``) from answering;
+- of the API threads, only ``active_threads`` run requests at once (``mockbank serve``: one on SQLite), since
+  threads taking turns at the GIL cost more CPU than they save (``bench/README.md``); a request that sleeps in
+  a ``delayMs`` fault, or waits for a client that does not read a large answer, leaves its turn to the next.
 """
 
 from __future__ import annotations
@@ -15,17 +18,20 @@ import json
 import logging
 import select
 import socket
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import TcpWSGIServer
-from waitress.task import ErrorTask, ThreadedTaskDispatcher
+from waitress.task import ErrorTask, ThreadedTaskDispatcher, WSGITask
 
 from mockbank.control_auth import is_control_path
+from mockbank.faults import WAITING_KEY
 from mockbank.settings import (DEFAULT_CONNECTION_LIMIT, DEFAULT_CONTROL_THREADS, DEFAULT_HEADER_TIMEOUT,
                                DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER_BYTES)
 
@@ -37,6 +43,7 @@ class ServerLimits:
     """What one serving process holds: threads, connections, timeouts and request sizes."""
 
     threads: int = 8
+    active_threads: int | None = None  # of ``threads``, those running requests at once (None: all of them)
     control_threads: int = DEFAULT_CONTROL_THREADS
     connection_limit: int = DEFAULT_CONNECTION_LIMIT
     idle_timeout: int = DEFAULT_IDLE_TIMEOUT
@@ -80,18 +87,98 @@ def _error_message(error: Any, adj: Adjustments) -> str:
     return str(error.body)
 
 
+class _Task(WSGITask):
+    """waitress's WSGI task, offering the app a way to give up its turn while it waits (:data:`WAITING_KEY`)."""
+
+    def get_environment(self) -> dict[str, Any]:
+        environ = super().get_environment()
+        environ[WAITING_KEY] = self.channel.server.task_dispatcher.waiting
+        return environ
+
+
 class _Channel(HTTPChannel):
     parser_class = _TimedParser
+    task_class = _Task
     error_task_class = _JsonErrorTask
+
+    def _flush_outbufs_below_high_watermark(self) -> None:
+        if self.total_outbufs_len <= self.adj.outbuf_high_watermark:
+            return
+        with self.server.task_dispatcher.waiting():  # a client slow to read a large answer holds no turn
+            super()._flush_outbufs_below_high_watermark()
+
+
+class _TurnTakingDispatcher(ThreadedTaskDispatcher):
+    """waitress's thread pool, of whose threads at most ``active`` run requests at once.
+
+    The others wait in line, so a burst of requests runs one after another instead of side by side, taking
+    turns at the GIL (and at the database's write lock), which costs more CPU than it gains. A running request
+    that is about to wait without using the CPU steps aside (:meth:`waiting`) and the next one starts on
+    another thread; so ``threads`` still bounds how many requests can wait in a delay at once.
+    """
+
+    def __init__(self, active: int):
+        super().__init__()
+        self.active = active
+        self.running = 0
+        self._local = threading.local()
+
+    def handler_thread(self, thread_no: int) -> None:  # waitress's loop, waiting also while the turns are taken
+        while True:
+            with self.lock:
+                while (not self.queue or self.running >= self.active) and self.stop_count == 0:
+                    self.active_count -= 1
+                    self.queue_cv.wait()
+                    self.active_count += 1
+                if self.stop_count > 0:
+                    self.active_count -= 1
+                    self.stop_count -= 1
+                    self.threads.discard(thread_no)
+                    self.thread_exit_cv.notify()
+                    break
+                task = self.queue.popleft()
+                self.running += 1
+            self._local.running = True
+            try:
+                task.service()
+            except BaseException:
+                self.logger.exception("Exception when servicing %r", task)
+            finally:
+                self._local.running = False
+                with self.lock:
+                    self.running -= 1
+
+    def add_task(self, task: Any) -> None:
+        with self.lock:
+            self.queue.append(task)
+            if self.running < self.active:  # else the thread whose turn ends takes it
+                self.queue_cv.notify()
+
+    @contextmanager
+    def waiting(self) -> Iterator[None]:
+        """While the block runs, the calling request does not count as running (a no-op on other threads)."""
+        if not getattr(self._local, "running", False):
+            yield
+            return
+        with self.lock:
+            self.running -= 1
+            if self.queue and self.running < self.active:
+                self.queue_cv.notify()
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.running += 1  # back at once, if need be beside the request that took the turn
 
 
 class _SplitDispatcher:
     """Two thread pools: one for the API, one reserved for the control plane."""
 
-    def __init__(self, threads: int, control_threads: int):
-        self.api, self.control = ThreadedTaskDispatcher(), ThreadedTaskDispatcher()
+    def __init__(self, threads: int, active_threads: int, control_threads: int):
+        self.api, self.control = _TurnTakingDispatcher(active_threads), ThreadedTaskDispatcher()
         self.api.set_thread_count(threads)
         self.control.set_thread_count(control_threads)
+        self.waiting = self.api.waiting
 
     def add_task(self, channel: HTTPChannel) -> None:
         first = channel.requests[0] if channel.requests else None
@@ -168,8 +255,9 @@ def make_server(app: Any, listener: socket.socket, limits: ServerLimits) -> Hard
                        max_request_header_size=limits.max_header_bytes, max_request_body_size=limits.max_body,
                        backlog=1024)
     sockinfo = (listener.family, listener.type, listener.proto, listener.getsockname())
-    return HardenedServer(app, {}, True, listener, dispatcher=_SplitDispatcher(limits.threads, limits.control_threads),
-                          adj=adj, bind_socket=False, sockinfo=sockinfo)
+    dispatcher = _SplitDispatcher(limits.threads, limits.active_threads or limits.threads, limits.control_threads)
+    return HardenedServer(app, {}, True, listener, dispatcher=dispatcher, adj=adj, bind_socket=False,
+                          sockinfo=sockinfo)
 
 
 def serve_socket(app: Any, listener: socket.socket, limits: ServerLimits) -> None:

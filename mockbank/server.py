@@ -16,7 +16,7 @@ import logging
 import os
 import socket
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TextIO
 
 from mockbank import accesslog, fixtures, granian_server
@@ -108,9 +108,10 @@ def serve(options: ServeOptions, settings: Settings, out: TextIO = sys.stdout) -
             granian_server.serve_socket(factory, listener, options.limits, options.workers)
             return
         workers = options.workers if hasattr(os, "fork") else 1
+        limits = waitress_limits(options)
         if workers == 1:
             stop_on_sigterm()
-            serve_socket(_app(bank, options), listener, options.limits)
+            serve_socket(_app(bank, options), listener, limits)
             return
     finally:
         bank.store.close()  # a single worker serves above; with --workers each opens its own
@@ -118,11 +119,20 @@ def serve(options: ServeOptions, settings: Settings, out: TextIO = sys.stdout) -
     def work() -> None:
         worker_bank = Bank(open_store(options.db), bank.fixture, settings)
         try:
-            serve_socket(_app(worker_bank, options), listener, options.limits)
+            serve_socket(_app(worker_bank, options), listener, limits)
         finally:
             worker_bank.store.close()
 
     Supervisor(workers, work).run()
+
+
+def waitress_limits(options: ServeOptions) -> ServerLimits:
+    """``options.limits`` with the default number of active threads filled in: one on SQLite, whose requests
+    use the CPU throughout (``bench/README.md``), all of them on PostgreSQL, whose requests wait for its
+    answers (a team's database may be on another machine)."""
+    if options.limits.active_threads is not None or is_postgres_url(options.db):
+        return options.limits
+    return replace(options.limits, active_threads=1)
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+
+from mockbank.http_server import ServerLimits, make_server
+from mockbank.server import ServeOptions, waitress_limits
 
 from raw import post
 from serving import Remote, start_server, stop_server
@@ -141,3 +145,76 @@ def test_a_delay_over_max_delay_ms_is_refused_naming_the_field(tmp_path):
                                                                              "(this server's --max-delay-ms)"}]
     finally:
         stop_server(process)
+
+
+def test_a_request_waiting_in_a_delay_leaves_its_turn_to_the_next(tmp_path):
+    """On SQLite one API request runs at a time (``--active-threads`` 1): one held by a delay is not running."""
+    process, url = start_server(tmp_path)
+    try:
+        fault = {"path": "/status", "delayMs": 120_000}  # count 1: only the first /status waits
+        assert requests.post(url + "/_mock/faults", json=fault, timeout=10).status_code == 201
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            delayed = pool.submit(post, Remote(url), "/status", {"requestId": "D1"}, timeout=60)
+            deadline = time.monotonic() + 20
+            while requests.get(url + "/_mock/health", timeout=10).json()["inFlight"] < 1:
+                assert time.monotonic() < deadline, "the delayed request never arrived"
+                time.sleep(0.05)
+            assert post(Remote(url), "/status", {"requestId": "S1"}, timeout=10).status_code == 200
+            assert not delayed.done()
+            assert requests.delete(url + "/_mock/faults", timeout=10).json() == {"deleted": 0}
+            assert delayed.result(timeout=60).status_code == 200
+    finally:
+        stop_server(process)
+
+
+def test_a_client_not_reading_a_large_answer_leaves_the_turn_to_the_next_request():
+    """waitress holds at most 16 MiB of an answer; a request whose client reads none of it waits, not running."""
+    chunks, sent = 40, []
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        if environ["PATH_INFO"] == "/small":
+            return [b"small"]
+        return (sent.append(n) or b"x" * 2**20 for n in range(chunks))
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    server = make_server(app, listener, ServerLimits(threads=2, active_threads=1))
+    loop = threading.Thread(target=server.run, daemon=True)
+    loop.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        with _connect(url) as stalled:
+            stalled.sendall(b"GET /large HTTP/1.1\r\nHost: x\r\n\r\n")  # and reads nothing
+            deadline = time.monotonic() + 20
+            while len(sent) < 20:  # more than waitress buffers: the request is waiting for the client
+                assert time.monotonic() < deadline, "the large answer never filled waitress's buffer"
+                time.sleep(0.05)
+            assert requests.get(url + "/small", timeout=10).content == b"small"
+            assert len(sent) < chunks
+    finally:
+        server.close()
+        server.task_dispatcher.shutdown(timeout=1)
+
+
+def test_one_request_runs_at_a_time_on_sqlite_and_all_threads_on_postgresql():
+    limits = ServerLimits(threads=6)
+    assert waitress_limits(ServeOptions(db="bank.db", limits=limits)).active_threads == 1
+    assert waitress_limits(ServeOptions(db="postgresql://mock@db/bank", limits=limits)).active_threads is None
+    chosen = ServerLimits(threads=6, active_threads=3)
+    assert waitress_limits(ServeOptions(db="bank.db", limits=chosen)).active_threads == 3
+
+
+@pytest.mark.parametrize("args, reason", [
+    (["--active-threads", "0"], "--active-threads must be from 1 to --threads (8)"),
+    (["--threads", "2", "--active-threads", "3"], "--active-threads must be from 1 to --threads (2)"),
+    (["--server", "granian", "--active-threads", "2"], "--active-threads applies to waitress only"),
+])
+def test_active_threads_out_of_range_is_refused_in_one_line(tmp_path, capsys, args, reason):
+    from mockbank.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["serve", "--port", "0", "--db", str(tmp_path / "bank.db"), *args])
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and reason in error
+    assert not (tmp_path / "bank.db").exists()

@@ -42,6 +42,10 @@ def add_serve(commands: argparse._SubParsersAction) -> None:
                              "pip install 'mockbank[fast]'")
     parser.add_argument("--threads", type=int, default=8, metavar="N",
                         help="threads per worker for API requests (default 8; /_mock/* has 2 more of its own)")
+    parser.add_argument("--active-threads", type=int, metavar="N",
+                        help="of --threads, how many run requests at once; the others take over from a request "
+                             "waiting in a delayMs fault (default 1 on SQLite, where that is fastest; all of "
+                             "them on PostgreSQL)")
     parser.add_argument("--progression", choices=("poll", "time", "manual"), default="poll",
                         help="how payments move 1 -> 2 -> 4 -> 8: per status read (poll, default), per "
                              "--step-seconds of bank time (time), or only via /_mock/progress (manual)")
@@ -114,6 +118,10 @@ def run_serve(args: argparse.Namespace) -> int:
         parse_time(args.clock, "--clock")
     if args.workers < 1 or args.threads < 1:
         raise UsageError("--workers and --threads must be at least 1")
+    if args.active_threads is not None and not 1 <= args.active_threads <= args.threads:
+        raise UsageError(f"--active-threads must be from 1 to --threads ({args.threads})")
+    if args.active_threads is not None and args.server == "granian":
+        raise UsageError("--active-threads applies to waitress only (granian has one pool of --threads + 2 threads)")
     if args.journal_max < 1 or args.sandbox_ttl < 1:
         raise UsageError("--journal-max and --sandbox-ttl must be at least 1")
     for name in ("max_connections", "idle_timeout", "header_timeout", "max_header_bytes", "max_body",
@@ -131,7 +139,8 @@ def run_serve(args: argparse.Namespace) -> int:
                         clock_start=args.clock, frozen_clock=args.frozen_clock, journal_max=args.journal_max,
                         sandbox_ttl=args.sandbox_ttl, journal_value_max=args.journal_entry_max_bytes,
                         max_delay_ms=args.max_delay_ms)
-    limits = ServerLimits(threads=args.threads, connection_limit=args.max_connections, idle_timeout=args.idle_timeout,
+    limits = ServerLimits(threads=args.threads, active_threads=args.active_threads,
+                          connection_limit=args.max_connections, idle_timeout=args.idle_timeout,
                           header_timeout=args.header_timeout, max_header_bytes=args.max_header_bytes,
                           max_body=args.max_body)
     if args.server not in server.SERVERS:  # from $MOCKBANK_SERVER: argparse checks only what is typed
