@@ -24,8 +24,8 @@ from mockbank.store import Store
 
 INJECTABLE_STATUSES = (500, 502, 503, 504)
 DROP_HEADER = "X-Mockbank-Drop-Connection"
-#: The WSGI environ key of what a server offers a request about to sleep in a delay: a context manager
-#: (called with no arguments) inside which the request leaves its turn to others (mockbank.http_server).
+#: The WSGI environ key of what a server may offer a request about to sleep in a delay: a callable returning a
+#: context manager, inside which the request leaves its turn to others (mockbank.http_server).
 WAITING_KEY = "mockbank.waiting"
 #: The error a dropped connection is made of (servers may log it).
 DROPPED = "mockbank dropped the connection (injected fault)"

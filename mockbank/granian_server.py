@@ -1,8 +1,10 @@
 """granian, the Rust HTTP server, for ``mockbank serve --server granian`` (``pip install 'mockbank[fast]'``).
 
-Faster than waitress (1.1-1.4x the requests per second here), at one price: granian writes every status line
-itself with the standard reason phrase, so a rejected signature goes out as ``401 Unauthorized``, not
-``401 Invalid Signature`` (the JSON body, with its diagnosis, is the same).
+It answered 1.1-1.4x waitress's requests per second here while waitress ran 8 requests at once per process;
+against waitress running one at a time (``--active-threads``, the default on SQLite) it answers 0.6-1.0x of
+them (``bench/README.md``). And granian writes every status line itself with the standard reason phrase, so a
+rejected signature goes out as ``401 Unauthorized``, not ``401 Invalid Signature`` (the JSON body, with its
+diagnosis, is the same).
 
 granian always serves from worker processes of its own, even with one worker. mockbank binds the listening
 socket itself (so ``--port 0`` and a busy port behave as with waitress) and hands it to granian, the way granian

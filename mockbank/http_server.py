@@ -104,33 +104,36 @@ class _Channel(HTTPChannel):
     def _flush_outbufs_below_high_watermark(self) -> None:
         if self.total_outbufs_len <= self.adj.outbuf_high_watermark:
             return
-        with self.server.task_dispatcher.waiting():  # a client slow to read a large answer holds no turn
+        # a client that does not read what it asked for (pipelined requests, an answer streamed in pieces)
+        # keeps this request waiting, but not its turn
+        with self.server.task_dispatcher.waiting():
             super()._flush_outbufs_below_high_watermark()
 
 
 class _TurnTakingDispatcher(ThreadedTaskDispatcher):
-    """waitress's thread pool, of whose threads at most ``active`` run requests at once.
+    """waitress's thread pool, of whose threads at most ``max_running`` run requests at once.
 
     The others wait in line, so a burst of requests runs one after another instead of side by side, taking
     turns at the GIL (and at the database's write lock), which costs more CPU than it gains. A running request
     that is about to wait without using the CPU steps aside (:meth:`waiting`) and the next one starts on
-    another thread; so ``threads`` still bounds how many requests can wait in a delay at once.
+    another thread; so the number of threads still bounds how many requests can wait at once. When the server
+    stops, the requests still in line run too (in waitress's grace period), as they would have on idle threads.
     """
 
-    def __init__(self, active: int):
+    def __init__(self, max_running: int):
         super().__init__()
-        self.active = active
-        self.running = 0
+        self.max_running = max_running
+        self.running = 0  # requests counted as running: taken from the queue and not stepped aside
         self._local = threading.local()
 
-    def handler_thread(self, thread_no: int) -> None:  # waitress's loop, waiting also while the turns are taken
+    def handler_thread(self, thread_no: int) -> None:  # waitress's loop, with the turns
         while True:
             with self.lock:
-                while (not self.queue or self.running >= self.active) and self.stop_count == 0:
+                while self.stop_count == 0 and (not self.queue or self.running >= self.max_running):
                     self.active_count -= 1
                     self.queue_cv.wait()
                     self.active_count += 1
-                if self.stop_count > 0:
+                if self.stop_count > 0 and not self.queue:
                     self.active_count -= 1
                     self.stop_count -= 1
                     self.threads.discard(thread_no)
@@ -138,35 +141,38 @@ class _TurnTakingDispatcher(ThreadedTaskDispatcher):
                     break
                 task = self.queue.popleft()
                 self.running += 1
-            self._local.running = True
+            self._local.counted = True
             try:
                 task.service()
             except BaseException:
                 self.logger.exception("Exception when servicing %r", task)
             finally:
-                self._local.running = False
+                self._local.counted = False
                 with self.lock:
                     self.running -= 1
 
     def add_task(self, task: Any) -> None:
         with self.lock:
             self.queue.append(task)
-            if self.running < self.active:  # else the thread whose turn ends takes it
+            if self.running < self.max_running:  # else the thread whose turn ends takes it
                 self.queue_cv.notify()
 
     @contextmanager
     def waiting(self) -> Iterator[None]:
-        """While the block runs, the calling request does not count as running (a no-op on other threads)."""
-        if not getattr(self._local, "running", False):
+        """While the block runs, the calling request does not count as running (a no-op on other threads,
+        and inside another such block)."""
+        if not getattr(self._local, "counted", False):
             yield
             return
         with self.lock:
             self.running -= 1
-            if self.queue and self.running < self.active:
+            if self.queue and self.running < self.max_running:
                 self.queue_cv.notify()
+        self._local.counted = False
         try:
             yield
         finally:
+            self._local.counted = True
             with self.lock:
                 self.running += 1  # back at once, if need be beside the request that took the turn
 
@@ -175,7 +181,7 @@ class _SplitDispatcher:
     """Two thread pools: one for the API, one reserved for the control plane."""
 
     def __init__(self, threads: int, active_threads: int, control_threads: int):
-        self.api, self.control = _TurnTakingDispatcher(active_threads), ThreadedTaskDispatcher()
+        self.api, self.control = _TurnTakingDispatcher(max_running=active_threads), ThreadedTaskDispatcher()
         self.api.set_thread_count(threads)
         self.control.set_thread_count(control_threads)
         self.waiting = self.api.waiting

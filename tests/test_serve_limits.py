@@ -1,11 +1,13 @@
 """`mockbank serve` under hostile connections: slow and idle sockets, huge headers and bodies, endless delays.
 
-Every test runs a real server on 127.0.0.1 with a bounded number of connections and bounded waits
-(socket timeouts, never timed assertions).
+Every test runs a real server on 127.0.0.1 (``mockbank serve``, or its waitress serving a small app in this
+process) with a bounded number of connections and bounded waits (socket timeouts and deadlines, never
+assertions on how long something took).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -14,12 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from waitress import wasyncore
 
 from mockbank.http_server import ServerLimits, make_server
 from mockbank.server import ServeOptions, waitress_limits
 
 from raw import post
-from serving import Remote, start_server, stop_server
+from serving import Remote, start_server, stop_server, wait_until
 
 IDLE, SLOW = 150, 150  # together far more than waitress's default limit of 100 connections
 
@@ -167,9 +170,61 @@ def test_a_request_waiting_in_a_delay_leaves_its_turn_to_the_next(tmp_path):
         stop_server(process)
 
 
-def test_a_client_not_reading_a_large_answer_leaves_the_turn_to_the_next_request():
-    """waitress holds at most 16 MiB of an answer; a request whose client reads none of it waits, not running."""
-    chunks, sent = 40, []
+@contextlib.contextmanager
+def _waitress(app, **limits):
+    """mockbank's waitress serving ``app`` in this process; yields (server, base URL)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    server = make_server(app, listener, ServerLimits(**limits))
+    loop = threading.Thread(target=server.run, daemon=True)
+    loop.start()
+    try:
+        yield server, f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        server.task_dispatcher.shutdown(timeout=1)
+        wasyncore.close_all(server._map)
+        loop.join(timeout=10)
+
+
+def _sleeping_app(seconds, peak):
+    """An app whose requests each take ``seconds``; ``peak[0]`` is the most that ran at once."""
+    lock, inside = threading.Lock(), [0]
+
+    def app(environ, start_response):
+        with lock:
+            inside[0] += 1
+            peak[0] = max(peak[0], inside[0])
+        time.sleep(seconds)
+        with lock:
+            inside[0] -= 1
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+    return app
+
+
+@pytest.mark.parametrize("active", [1, None])
+def test_active_threads_run_that_many_requests_at_once(active):
+    peak = [0]
+    with _waitress(_sleeping_app(0.3, peak), threads=4, active_threads=active) as (_, url):
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            answers = list(pool.map(lambda _: requests.get(url, timeout=30).status_code, range(4)))
+    assert answers == [200] * 4
+    assert peak[0] == 1 if active == 1 else peak[0] > 1  # None: every thread
+
+
+def test_stopping_runs_the_requests_still_waiting_for_their_turn():
+    """What waitress does on Ctrl-C: the dispatcher's shutdown, within its grace period of 5 s."""
+    peak = [0]
+    with _waitress(_sleeping_app(1, peak), threads=4, active_threads=1) as (server, url):
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            answers = [pool.submit(requests.get, url, timeout=30) for _ in range(4)]
+            wait_until(lambda: len(server.task_dispatcher.api.queue) == 3, "three requests waiting for a turn")
+            server.task_dispatcher.shutdown()
+            assert [answer.result().status_code for answer in answers] == [200] * 4
+
+
+def test_a_client_not_reading_what_it_asked_for_leaves_the_turn_to_the_next_request():
+    """waitress holds at most 16 MiB of answers; a request whose client reads none of them waits, not running."""
+    chunks, sent = 200, []
 
     def app(environ, start_response):
         start_response("200 OK", [("Content-Type", "application/octet-stream")])
@@ -177,23 +232,17 @@ def test_a_client_not_reading_a_large_answer_leaves_the_turn_to_the_next_request
             return [b"small"]
         return (sent.append(n) or b"x" * 2**20 for n in range(chunks))
 
-    listener = socket.create_server(("127.0.0.1", 0))
-    server = make_server(app, listener, ServerLimits(threads=2, active_threads=1))
-    loop = threading.Thread(target=server.run, daemon=True)
-    loop.start()
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    try:
-        with _connect(url) as stalled:
-            stalled.sendall(b"GET /large HTTP/1.1\r\nHost: x\r\n\r\n")  # and reads nothing
-            deadline = time.monotonic() + 20
-            while len(sent) < 20:  # more than waitress buffers: the request is waiting for the client
-                assert time.monotonic() < deadline, "the large answer never filled waitress's buffer"
-                time.sleep(0.05)
-            assert requests.get(url + "/small", timeout=10).content == b"small"
-            assert len(sent) < chunks
-    finally:
-        server.close()
-        server.task_dispatcher.shutdown(timeout=1)
+    with _waitress(app, threads=2, active_threads=1) as (_, url), _connect(url) as stalled:
+        stalled.sendall(b"GET /large HTTP/1.1\r\nHost: x\r\n\r\n")  # and reads nothing
+        wait_until(lambda: _stopped_growing(sent), "the large answer to fill waitress's buffer")
+        assert requests.get(url + "/small", timeout=10).content == b"small"
+        assert len(sent) < chunks
+
+
+def _stopped_growing(items, seconds=0.5):
+    before = len(items)
+    time.sleep(seconds)
+    return before > 0 and len(items) == before
 
 
 def test_one_request_runs_at_a_time_on_sqlite_and_all_threads_on_postgresql():

@@ -37,7 +37,7 @@ def add_serve(commands: argparse._SubParsersAction) -> None:
                         help="worker processes sharing the database file (POSIX; default 1)")
     parser.add_argument("--server", choices=("waitress", "granian"),
                         default=os.environ.get("MOCKBANK_SERVER", "waitress"),
-                        help="the HTTP server: waitress (default, or $MOCKBANK_SERVER), or granian, faster but "
+                        help="the HTTP server: waitress (default, or $MOCKBANK_SERVER), or granian, a Rust server "
                              "with the standard reason phrases only (401 Unauthorized, not 401 Invalid Signature); "
                              "pip install 'mockbank[fast]'")
     parser.add_argument("--threads", type=int, default=8, metavar="N",
