@@ -9,7 +9,8 @@
   a ``delayMs`` fault never keep the control plane (or ``DELETE /_mock/faults``) from answering;
 - of the API threads, only ``active_threads`` run requests at once (``mockbank serve``: one on SQLite), since
   threads taking turns at the GIL cost more CPU than they save (``bench/README.md``); a request that sleeps in
-  a ``delayMs`` fault, or waits for a client that does not read a large answer, leaves its turn to the next.
+  a ``delayMs`` fault, or waits for a client that leaves more than 16 MiB of answers unread, leaves its turn
+  to the next.
 """
 
 from __future__ import annotations
