@@ -134,7 +134,7 @@ def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY, control_token: s
     runtime = app.extensions["mockbank"] = Runtime(bank)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(control.blueprint)
-    register_error_handlers(app)
+    register_error_handlers(app, outage=bank.store.outage)
     dashboard.install(app)
 
     if control_token:

@@ -6,7 +6,7 @@ import json
 import logging
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 from flask.json.provider import JSONProvider
@@ -253,8 +253,9 @@ def schema_error(violations: list, what: str = "request") -> ApiError:
     return ApiError(400, "bad-request", f"the {what} does not match its schema: {summary}", details)
 
 
-def register_error_handlers(app: Flask) -> None:
-    """Every error as JSON: no HTML page, no traceback."""
+def register_error_handlers(app: Flask, outage: Callable[[BaseException], str | None] | None = None) -> None:
+    """Every error as JSON: no HTML page, no traceback. ``outage`` says (in one line) when an unexpected error is
+    the database failing to serve: that is answered 503, not 500."""
 
     @app.errorhandler(ApiError)
     def api_error(error: ApiError) -> Response:
@@ -284,6 +285,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def internal_error(error: Exception) -> Response:
+        reason = outage(error) if outage is not None else None
+        if reason is not None:
+            log.warning("%s %s: 503, %s", request.method, request.path, reason)
+            return json_response({"error": "storage-unavailable",
+                                  "message": f"mockbank could not use its database ({reason}); the request was "
+                                             "not completed: send it again"}, 503)
         log.exception("unexpected error on %s %s", request.method, request.path)
         return json_response({"error": "internal-error",
                               "message": f"mockbank failed on this request ({type(error).__name__}); "

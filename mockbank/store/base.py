@@ -91,6 +91,9 @@ class Store(Protocol):
     def close(self) -> None:
         """Release the database (a throwaway ``:memory:`` database is deleted)."""
 
+    def outage(self, error: BaseException) -> str | None:
+        """One line saying how the database failed to serve, when ``error`` is that; None for any other error."""
+
     # one request of this thread (see mockbank.store.scope)
     def begin_request(self) -> str | None:
         """Start a request: until :meth:`end_request`, its transactions join one, and configuration is read

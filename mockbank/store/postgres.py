@@ -51,6 +51,7 @@ class PostgresDatabase(Database):
 
     def __init__(self, url: str, pool_size: int = DEFAULT_POOL_SIZE):
         self.url = redact_url(url)
+        self._full_url = url  # only to take it (and its password) out of a driver's error
         self._local = threading.local()
         _probe(url, self.url)
         self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=False, name="mockbank",
@@ -135,6 +136,13 @@ class PostgresDatabase(Database):
 
     def close(self) -> None:
         self._pool.close()
+
+    def outage(self, error: BaseException) -> str | None:
+        # OperationalError: the connection lost or refused, the server shutting down, no connection free in
+        # time (PoolTimeout), a statement cancelled or deadlocked; a mistake in a statement is another class
+        if isinstance(error, psycopg.OperationalError):
+            return f"the PostgreSQL database {self.url}: {_first_line(error, self._full_url)}"
+        return None
 
 
 # ---------------------------------------------------------------------- connection problems

@@ -114,6 +114,11 @@ class Database(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @abstractmethod
+    def outage(self, error: BaseException) -> str | None:
+        """One line saying how the database failed to serve, when ``error`` is that (a lost connection, a lock
+        held too long, a disk that cannot be written) rather than a mistake in a statement; else None."""
+
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Mapping[str, Any] | None:
         rows = self.fetchall(sql, params)
         return rows[0] if rows else None
@@ -205,6 +210,9 @@ class SqlStore:
 
     def close(self) -> None:
         self.database.close()
+
+    def outage(self, error: BaseException) -> str | None:
+        return self.database.outage(error)
 
     @property
     def sandboxes(self) -> SqlSandboxes:

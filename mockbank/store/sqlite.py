@@ -29,6 +29,10 @@ from mockbank.store.base import StoreError
 from mockbank.store.sql import SCHEMA_VERSION, Database, check_version, schema_for
 
 MEMORY = ":memory:"
+#: The start of SQLite's message for each failure of a database that cannot serve right now (SQLITE_BUSY,
+#: _LOCKED, _READONLY, _IOERR, _FULL, _CANTOPEN), as opposed to a mistake in a statement.
+_OUTAGE_MESSAGES = ("database is locked", "database table is locked", "attempt to write a readonly database",
+                    "disk I/O error", "database or disk is full", "unable to open database file")
 
 #: Columns of the tables of schema 1 (mockbank 0.1), which had no sandboxes.
 _SCHEMA_1_COLUMNS = {
@@ -281,6 +285,11 @@ class SqliteDatabase(Database):
     def in_list(self, column: str, values: list[str]) -> tuple[str, Any]:
         # one JSON parameter: any number of ids (SQLite caps bound variables)
         return f"{column} IN (SELECT value FROM json_each(?))", json.dumps(values)
+
+    def outage(self, error: BaseException) -> str | None:
+        if isinstance(error, sqlite3.OperationalError) and str(error).startswith(_OUTAGE_MESSAGES):
+            return f"the SQLite database {self.url}: {error}"
+        return None
 
     def disconnect(self) -> None:
         """Close this thread's connection, the keeper and the writers' lock file, keeping the database (a throwaway
