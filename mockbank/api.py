@@ -15,8 +15,7 @@ from mockbank import render, routes, schemas, signing, verification
 from mockbank.accounts import normalize_account
 from mockbank.faults import DROP_HEADER, reshape
 from mockbank.web import (ApiError, add_routes, current_bank, current_faults, current_route, json_body, json_response,
-                          query_dict, runtime,
-                          schema_error)
+                          query_dict, runtime, schema_error, storage_unavailable)
 
 blueprint = Blueprint("api", __name__)
 
@@ -48,6 +47,17 @@ def finished(error: BaseException | None) -> None:
 def after(response: Response) -> Response:
     if "started" not in g:  # refused before this blueprint saw it (an unknown sandbox): nothing to journal
         return response
+    try:
+        return _fault_and_journal(response)
+    except Exception as error:  # the database failed after the work: the request's transaction is rolled back
+        reason = current_bank().store.outage(error)
+        if reason is None:
+            raise
+        runtime().end_request(error)
+        return storage_unavailable(reason, at_the_end=True)  # an ``after`` delay may have committed the work
+
+
+def _fault_and_journal(response: Response) -> Response:
     g.response = response
     injected = _inject_fault("after") if any(f["when"] == "after" for f in g.faults) else None
     if injected is not None:

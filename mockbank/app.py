@@ -21,7 +21,8 @@ from mockbank.journal_limits import bounded_body, bounded_headers
 from mockbank.rawjson import RawJson
 from mockbank.sandboxes import SandboxManager
 from mockbank.web import (SANDBOX_KEY, ApiError, DecimalJSONProvider, ReasonPhraseMiddleware, SandboxMiddleware,
-                          json_response, loads_request_json, query_dict, register_error_handlers)
+                          json_response, loads_request_json, query_dict, register_error_handlers,
+                          storage_unavailable)
 
 #: The HTTP status of each kind of refusal; any other BankError is a bad request.
 STATUS_OF_ERROR = {NotFound: 404, Conflict: 409}
@@ -160,9 +161,16 @@ def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY, control_token: s
     def finish(response: Response) -> Response:
         """Journal a request no route takes (404, 405), so a client calling a wrong path shows; then commit
         the request's one transaction, before its answer is sent."""
-        if request.blueprint is None and not request.path.startswith("/_mock") and "bank" in g:
-            runtime.record(g.bank, request, response, None, None, time.perf_counter())
-        runtime.end_request()
+        try:
+            if request.blueprint is None and not request.path.startswith("/_mock") and "bank" in g:
+                runtime.record(g.bank, request, response, None, None, time.perf_counter())
+            runtime.end_request()
+        except Exception as error:  # the database failed at the end: what was done may or may not have been kept
+            reason = bank.store.outage(error)
+            if reason is None:
+                raise
+            runtime.end_request(error)
+            return storage_unavailable(reason, at_the_end=True)
         return response
 
     @app.teardown_request

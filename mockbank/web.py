@@ -253,6 +253,19 @@ def schema_error(violations: list, what: str = "request") -> ApiError:
     return ApiError(400, "bad-request", f"the {what} does not match its schema: {summary}", details)
 
 
+def storage_unavailable(reason: str, at_the_end: bool = False) -> Response:
+    """The 503 of a request whose database failed to serve (``reason``, one line); ``at_the_end``: after the
+    request's work, which may have been kept."""
+    log.warning("%s %s: 503, %s", request.method, request.path, reason)
+    outcome = ("the request was not completed: send it again" if not at_the_end else
+               "what the request did may or may not have been kept: send it again (a payment already kept is "
+               "answered as a duplicate)")
+    response = json_response({"error": "storage-unavailable",
+                              "message": f"mockbank could not use its database ({reason}); {outcome}"}, 503)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def register_error_handlers(app: Flask, outage: Callable[[BaseException], str | None] | None = None) -> None:
     """Every error as JSON: no HTML page, no traceback. ``outage`` says (in one line) when an unexpected error is
     the database failing to serve: that is answered 503, not 500."""
@@ -287,10 +300,7 @@ def register_error_handlers(app: Flask, outage: Callable[[BaseException], str | 
     def internal_error(error: Exception) -> Response:
         reason = outage(error) if outage is not None else None
         if reason is not None:
-            log.warning("%s %s: 503, %s", request.method, request.path, reason)
-            return json_response({"error": "storage-unavailable",
-                                  "message": f"mockbank could not use its database ({reason}); the request was "
-                                             "not completed: send it again"}, 503)
+            return storage_unavailable(reason)
         log.exception("unexpected error on %s %s", request.method, request.path)
         return json_response({"error": "internal-error",
                               "message": f"mockbank failed on this request ({type(error).__name__}); "

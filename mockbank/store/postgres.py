@@ -28,6 +28,12 @@ from mockbank.store.sql import SCHEMA_VERSION, Database, check_version, schema_f
 
 #: Connections one process may hold: the serving threads plus a few for reads and the control plane.
 DEFAULT_POOL_SIZE = 16
+#: SQLSTATE classes of a server that cannot serve right now: connection exceptions, insufficient resources,
+#: operator intervention (a shutdown, a cancelled statement), system errors. Other OperationalErrors (a program
+#: limit exceeded, an object not in the right state) are mistakes in what mockbank sent, answered 500.
+_OUTAGE_CLASSES = frozenset({"08", "53", "57", "58"})
+#: A serialization failure, a deadlock and a lock not available: another try may succeed.
+_OUTAGE_STATES = frozenset({"40001", "40P01", "55P03"})
 #: Seconds to wait for the server when connecting, and for a free pooled connection.
 CONNECT_TIMEOUT = 10
 
@@ -138,10 +144,10 @@ class PostgresDatabase(Database):
         self._pool.close()
 
     def outage(self, error: BaseException) -> str | None:
-        # OperationalError: the connection lost or refused, the server shutting down, no connection free in
-        # time (PoolTimeout), a statement cancelled or deadlocked; a mistake in a statement is another class
-        if isinstance(error, psycopg.OperationalError):
-            return f"the PostgreSQL database {self.url}: {_first_line(error, self._full_url)}"
+        if isinstance(error, psycopg.OperationalError) and (error.sqlstate is None  # lost on the client's side
+                                                            or error.sqlstate[:2] in _OUTAGE_CLASSES
+                                                            or error.sqlstate in _OUTAGE_STATES):
+            return f"PostgreSQL: {_first_line(error, self._full_url)}"
         return None
 
 

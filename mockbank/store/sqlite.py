@@ -30,9 +30,10 @@ from mockbank.store.sql import SCHEMA_VERSION, Database, check_version, schema_f
 
 MEMORY = ":memory:"
 #: The start of SQLite's message for each failure of a database that cannot serve right now (SQLITE_BUSY,
-#: _LOCKED, _READONLY, _IOERR, _FULL, _CANTOPEN), as opposed to a mistake in a statement.
-_OUTAGE_MESSAGES = ("database is locked", "database table is locked", "attempt to write a readonly database",
-                    "disk I/O error", "database or disk is full", "unable to open database file")
+#: _READONLY, _IOERR, _FULL, _CANTOPEN), as opposed to a mistake in a statement (one connection per thread,
+#: so SQLITE_LOCKED would be mockbank's own mistake).
+_OUTAGE_MESSAGES = ("database is locked", "attempt to write a readonly database", "disk I/O error",
+                    "database or disk is full", "unable to open database file")
 
 #: Columns of the tables of schema 1 (mockbank 0.1), which had no sandboxes.
 _SCHEMA_1_COLUMNS = {
@@ -48,6 +49,14 @@ _SCHEMA_1_COLUMNS = {
 #: The byte of a WAL database's ``-shm`` file on which every open connection holds a shared POSIX lock (the
 #: "dead man switch" of SQLite's unix VFS: UNIX_SHM_DMS = 120 + SQLITE_SHM_NLOCK (8)).
 _SHM_DMS_BYTE = 128
+
+
+def _roll_back(db: sqlite3.Connection) -> None:
+    """End a failed transaction, if SQLite has not ended it itself (it does on an I/O error or a full disk),
+    without hiding the error that failed it."""
+    if db.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
 
 
 def open_elsewhere(path: str) -> bool:
@@ -250,11 +259,10 @@ class SqliteDatabase(Database):
             self._local.depth = 1
             try:
                 yield
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            else:
                 db.execute("COMMIT")
+            except BaseException:
+                _roll_back(db)
+                raise
             finally:
                 self._local.depth = 0
 
@@ -288,7 +296,7 @@ class SqliteDatabase(Database):
 
     def outage(self, error: BaseException) -> str | None:
         if isinstance(error, sqlite3.OperationalError) and str(error).startswith(_OUTAGE_MESSAGES):
-            return f"the SQLite database {self.url}: {error}"
+            return f"SQLite: {error}"
         return None
 
     def disconnect(self) -> None:
