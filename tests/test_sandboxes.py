@@ -104,6 +104,9 @@ def test_inline_fixtures_make_the_sandbox_bank(emulator):
     ({"fixtures": {"erps": [{"serviceProvider": "A", "apiKey": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}],
                    "accounts": [{"account": "52470021527478", "integrationCode": "X", "serviceProvider": "B",
                                  "currency": "DKK"}]}}, "/fixtures"),
+    ({"fixtures": {"erps": [{"serviceProvider": "E" * 201, "apiKey": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}],
+                   "accounts": [{"account": "52470021527478", "integrationCode": "X", "serviceProvider": "E" * 201,
+                                 "currency": "DKK"}]}}, "/fixtures/accounts/0/serviceProvider"),
     ({"colour": "blue"}, ""),
 ])
 def test_bad_sandbox_options_are_refused_naming_the_field(emulator, body, pointer):
@@ -182,6 +185,15 @@ def test_certify_url_runs_in_a_sandbox_and_leaves_the_emulator_untouched(emulato
     assert "/sandboxes/" in report["url"]
     assert emulator.clock() == clock_before and emulator.payments() == payments_before
     assert sandbox_ids(emulator) == sandboxes_before
+
+
+def test_a_service_provider_of_200_characters_makes_a_sandbox_on_either_engine(emulator):
+    """PostgreSQL indexes it (a btree entry holds about 2.7 kB): the fixture schema caps it, on SQLite too."""
+    erp = {"serviceProvider": "Æ" * 200, "apiKey": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}
+    fixtures = {"erps": [erp], "accounts": [{"account": "52470021527478", "integrationCode": "X",
+                                             "serviceProvider": erp["serviceProvider"], "currency": "DKK"}]}
+    response = requests.post(f"{emulator.url}/_mock/sandboxes", json={"fixtures": fixtures}, timeout=10)
+    assert response.status_code == 201
 
 
 def test_inline_fixtures_listing_an_erp_twice_are_refused_and_leave_no_sandbox(emulator):
