@@ -244,6 +244,30 @@ def median_row(results: list[dict]) -> dict:
             "wrapped": any(r["wrapped"] for r in results)}
 
 
+#: Issue 13's targets: signed requests at 0.6x bare Flask with one process, at 1.0x Prism with two.
+TARGET_X_BARE, TARGET_X_PRISM = 0.6, 1.0
+
+
+def targets_met(rows: list[dict]) -> list[str]:
+    """Issue 13's targets that this run measured, each reached or not (0 non-2xx answers are part of it)."""
+    bare = next(r for r in rows if r["target"].startswith("bare Flask"))
+    prism = {r["kind"]: r for r in rows if r["target"].startswith("Prism")}
+    lines = []
+    for row in rows:
+        if row["target"] == "mockbank serve -w1":
+            lines.append(_verdict(row, row["rps"] / bare["rps"], "bare Flask", TARGET_X_BARE))
+        elif row["target"] == "mockbank serve -w2" and row["kind"] in prism:
+            lines.append(_verdict(row, row["rps"] / prism[row["kind"]]["rps"], "Prism", TARGET_X_PRISM))
+    return ["issue 13's targets:", *lines] if lines else []
+
+
+def _verdict(row: dict, measured: float, against: str, target: float) -> str:
+    failed = row["non_2xx"] + row["errors"]
+    reached = measured >= target and not failed
+    return (f"  {row['target']:<20} {row['kind']:<14} {measured:.2f}x {against} (target {target:.1f}x"
+            f"{f', {failed} non-2xx' if failed else ''}): {'reached' if reached else 'not reached'}")
+
+
 def report(rows: list[dict]) -> list[str]:
     baseline = next(r for r in rows if r["target"].startswith("bare Flask"))
     prism = {r["kind"]: r for r in rows if r["target"].startswith("Prism")}
@@ -334,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(profile_run(args, pools, work)))
             return 0
         rows = measure(args, pools, work)
-        print("\n".join(report(rows)))
+        print("\n".join(report(rows) + targets_met(rows)))
         for row in rows:
             if row["wrapped"]:
                 print(f"warning: {row['target']} {row['kind']}: the pool ran out and was reused; raise --pool",
