@@ -58,10 +58,10 @@ def test_a_connection_lost_after_the_work_was_kept_says_so_and_the_resend_is_a_d
     with Emulator(db=postgres_url, clock=NOW, frozen_clock=True) as emulator:
         emulator.inject_fault(path="/payment", delayMs=3000, when="after")
         body = {"requestId": "OUT2", "transactions": [transaction("P-KEPT", day=TODAY)]}
-        health = f"{emulator.url}/_mock/health"
         with ThreadPoolExecutor(max_workers=1) as pool:
             delayed = pool.submit(post, emulator, "/payment", body)
-            wait_until(lambda: requests.get(health, timeout=10).json()["inFlight"] == 1, "the payment's delay")
+            wait_until(lambda: [p["paymentId"] for p in emulator.payments()] == ["P-KEPT"],
+                       "the payment, kept before its delay")
             _cut_every_connection(postgres_url)
             message = _assert_storage_unavailable(delayed.result(timeout=60), postgres_url)
         assert "may or may not have been kept" in message

@@ -217,7 +217,7 @@ def test_stopping_runs_the_requests_still_waiting_for_their_turn():
     with _waitress(_sleeping_app(1, peak), threads=4, active_threads=1) as (server, url):
         with ThreadPoolExecutor(max_workers=4) as pool:
             answers = [pool.submit(requests.get, url, timeout=30) for _ in range(4)]
-            wait_until(lambda: len(server.task_dispatcher.api.queue) == 3, "three requests waiting for a turn")
+            wait_until(lambda: len(server.task_dispatcher.api.queue) >= 2, "requests waiting for a turn")
             server.task_dispatcher.shutdown()
             assert [answer.result().status_code for answer in answers] == [200] * 4
 
