@@ -30,7 +30,6 @@ from mockbank.store.sqlite import SqliteDatabase, open_elsewhere
 from mockbank.workers import Supervisor, stop_on_sigterm
 
 HIDDEN = "(hidden: --show-credentials prints it)"
-SERVERS = ("waitress", "granian")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from mockbank.execution import ExecutionRules
 from mockbank.fik import FikRules
 
 PROGRESSION_MODES = ("poll", "time", "manual")
+#: The HTTP servers ``mockbank serve --server`` runs on (granian: ``pip install 'mockbank[fast]'``).
+SERVERS = ("waitress", "granian")
 
 #: How far the auth object's ``time`` may be from the clock, in seconds (the real service: 15 minutes).
 DEFAULT_MAX_CLOCK_SKEW = 900.0

@@ -10,7 +10,7 @@ from mockbank.control_auth import TOKEN_ENV
 from mockbank.settings import (DEFAULT_CONNECTION_LIMIT, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
                                DEFAULT_JOURNAL_MAX, DEFAULT_JOURNAL_VALUE_MAX, DEFAULT_MAX_BODY, DEFAULT_MAX_CLOCK_SKEW,
                                DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_HEADER_BYTES, DEFAULT_SANDBOX_TTL,
-                               DEFAULT_STEP_SECONDS)
+                               DEFAULT_STEP_SECONDS, SERVERS)
 from mockbank.cli.common import UsageError, parse_time, clock_skew
 
 
@@ -35,7 +35,7 @@ def add_serve(commands: argparse._SubParsersAction) -> None:
                         help="allowed distance of the auth 'time' from the clock, or 'off' (default %(default)s)")
     parser.add_argument("--workers", type=int, default=1, metavar="N",
                         help="worker processes sharing the database file (POSIX; default 1)")
-    parser.add_argument("--server", choices=("waitress", "granian"),
+    parser.add_argument("--server", choices=SERVERS,
                         default=os.environ.get("MOCKBANK_SERVER", "waitress"),
                         help="the HTTP server: waitress (default, or $MOCKBANK_SERVER), or granian, a Rust server "
                              "with the standard reason phrases only (401 Unauthorized, not 401 Invalid Signature); "
@@ -143,8 +143,8 @@ def run_serve(args: argparse.Namespace) -> int:
                           connection_limit=args.max_connections, idle_timeout=args.idle_timeout,
                           header_timeout=args.header_timeout, max_header_bytes=args.max_header_bytes,
                           max_body=args.max_body)
-    if args.server not in server.SERVERS:  # from $MOCKBANK_SERVER: argparse checks only what is typed
-        raise UsageError(f"--server {args.server!r} (from $MOCKBANK_SERVER?): use one of {', '.join(server.SERVERS)}")
+    if args.server not in SERVERS:  # from $MOCKBANK_SERVER: argparse checks only what is typed
+        raise UsageError(f"--server {args.server!r} (from $MOCKBANK_SERVER?): use one of {', '.join(SERVERS)}")
     options = server.ServeOptions(host=args.host, port=args.port, fixtures=args.fixtures, db=args.db,
                                   workers=args.workers, server=args.server, limits=limits, reset=args.reset,
                                   force=args.force, quiet=args.quiet, log_format=args.log_format,
