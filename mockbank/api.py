@@ -15,7 +15,7 @@ from mockbank import render, routes, schemas, signing, verification
 from mockbank.accounts import normalize_account
 from mockbank.faults import DROP_HEADER, reshape
 from mockbank.web import (ApiError, add_routes, current_bank, current_faults, current_route, json_body, json_response,
-                          query_dict, runtime, schema_error, storage_unavailable)
+                          query_dict, runtime, schema_error)
 
 blueprint = Blueprint("api", __name__)
 
@@ -49,12 +49,11 @@ def after(response: Response) -> Response:
         return response
     try:
         return _fault_and_journal(response)
-    except Exception as error:  # the database failed after the work: the request's transaction is rolled back
-        reason = current_bank().store.outage(error)
-        if reason is None:
+    except Exception as error:  # an ``after`` delay may have committed the work before the database failed
+        answer = runtime().unavailable_at_the_end(error)
+        if answer is None:
             raise
-        runtime().end_request(error)
-        return storage_unavailable(reason, at_the_end=True)  # an ``after`` delay may have committed the work
+        return answer
 
 
 def _fault_and_journal(response: Response) -> Response:

@@ -62,6 +62,15 @@ class Runtime:
         """Commit the request's transaction, journal entry included (roll it back after ``error``)."""
         self.bank.store.end_request(error)
 
+    def unavailable_at_the_end(self, error: Exception) -> Response | None:
+        """When ``error``, raised after the request's work (its journal entry, its commit), is the database
+        failing: the request rolled back and the 503 saying its work may have been kept; else None."""
+        reason = self.bank.store.outage(error)
+        if reason is None:
+            return None
+        self.end_request(error)
+        return storage_unavailable(reason, at_the_end=True)
+
     def record(self, bank: Bank, request: Request, response: Response, body: Any, verdict: dict[str, Any] | None,
                started: float) -> None:
         """Write one API request with its answer and signature verdict to ``bank``'s journal."""
@@ -165,12 +174,11 @@ def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY, control_token: s
             if request.blueprint is None and not request.path.startswith("/_mock") and "bank" in g:
                 runtime.record(g.bank, request, response, None, None, time.perf_counter())
             runtime.end_request()
-        except Exception as error:  # the database failed at the end: what was done may or may not have been kept
-            reason = bank.store.outage(error)
-            if reason is None:
+        except Exception as error:
+            answer = runtime.unavailable_at_the_end(error)
+            if answer is None:
                 raise
-            runtime.end_request(error)
-            return storage_unavailable(reason, at_the_end=True)
+            return answer
         return response
 
     @app.teardown_request
