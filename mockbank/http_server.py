@@ -10,7 +10,13 @@
 - of the API threads, only ``active_threads`` run requests at once (``mockbank serve``: one on SQLite), since
   threads taking turns at the GIL cost more CPU than they save (``bench/README.md``); a request that sleeps in
   a ``delayMs`` fault, or waits for a client that leaves more than 16 MiB of answers unread, leaves its turn
-  to the next.
+  to the next;
+- with one request at a time, that request runs on the event loop's own thread, which saves handing every
+  request to a pool thread and every answer back (about a third of the CPU a request costs); a request about
+  to wait hands the event loop over to a new thread first, so the others go on;
+- the event loop runs on a thread of its own, and Ctrl-C (or SIGTERM) stops the server gracefully: no new
+  connections or requests are read, and the requests already read are run and answered within waitress's
+  grace period of 5 s.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from waitress import wasyncore
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
@@ -102,6 +109,16 @@ class _Channel(HTTPChannel):
     task_class = _Task
     error_task_class = _JsonErrorTask
 
+    def readable(self) -> bool:
+        return not self.server.stopping and super().readable()
+
+    def received(self, data: bytes) -> bool:
+        result = super().received(data)
+        if self.server.task_dispatcher.run_held_task():  # it ran on this (the event loop's) thread
+            if self.connected and self.writable():
+                self.handle_write()  # what the loop would do next, without waking it through its trigger
+        return result
+
     def _flush_outbufs_below_high_watermark(self) -> None:
         if self.total_outbufs_len <= self.adj.outbuf_high_watermark:
             return
@@ -109,6 +126,53 @@ class _Channel(HTTPChannel):
         # keeps this request waiting, but not its turn
         with self.server.task_dispatcher.waiting():
             super()._flush_outbufs_below_high_watermark()
+
+
+class _LoopHandedOver(wasyncore.ExitNow):
+    """Raised on a thread that handed the event loop over, to leave it (wasyncore lets ExitNow through)."""
+
+
+class _EventLoop:
+    """waitress's event loop (wasyncore polling the server's sockets), on a thread of its own.
+
+    A request running on the loop's thread that is about to wait hands the loop over (:meth:`hand_over`): a new
+    thread runs it from then on, and the old one leaves it once its request is done.
+    """
+
+    def __init__(self) -> None:
+        self.server: TcpWSGIServer | None = None
+        self.thread: threading.Thread | None = None
+        self.stopped = threading.Event()  # the loop ended: no sockets left, or stop() called
+        self._stop = False
+
+    def start(self, server: TcpWSGIServer) -> None:
+        self.server = server
+        self.hand_over()
+
+    def is_current(self) -> bool:
+        return threading.current_thread() is self.thread
+
+    def hand_over(self) -> None:
+        self.thread = threading.Thread(target=self._run, name="mockbank-event-loop", daemon=True)
+        self.thread.start()
+
+    def stop(self, timeout: float) -> None:
+        """End the loop after its current round (and the request running on it, waiting up to ``timeout``)."""
+        self._stop = True
+        self.server.pull_trigger()
+        self.stopped.wait(timeout)
+
+    def _run(self) -> None:
+        server, me = self.server, threading.current_thread()
+        poll = wasyncore.poll2 if server.adj.asyncore_use_poll and hasattr(select, "poll") else wasyncore.poll
+        try:
+            while server._map and not self._stop:
+                poll(server.adj.asyncore_loop_timeout, server._map)
+        except _LoopHandedOver:
+            return
+        finally:
+            if self.thread is me:
+                self.stopped.set()
 
 
 class _TurnTakingDispatcher(ThreadedTaskDispatcher):
@@ -121,10 +185,13 @@ class _TurnTakingDispatcher(ThreadedTaskDispatcher):
     stops, the requests still in line run too (in waitress's grace period), as they would have on idle threads.
     """
 
-    def __init__(self, max_running: int):
+    def __init__(self, max_running: int, event_loop: _EventLoop):
         super().__init__()
         self.max_running = max_running
         self.running = 0  # requests counted as running: taken from the queue and not stepped aside
+        self.event_loop = event_loop
+        self.on_loop = 0  # requests started on the event loop's thread and not finished
+        self._on_loop_done = threading.Condition(self.lock)
         self._local = threading.local()
 
     def handler_thread(self, thread_no: int) -> None:  # waitress's loop, with the turns
@@ -142,21 +209,61 @@ class _TurnTakingDispatcher(ThreadedTaskDispatcher):
                     break
                 task = self.queue.popleft()
                 self.running += 1
-            self._local.counted = True
-            try:
-                task.service()
-            except BaseException:
-                self.logger.exception("Exception when servicing %r", task)
-            finally:
-                self._local.counted = False
-                with self.lock:
-                    self.running -= 1
+            self._service(task)
+
+    def _service(self, task: Any) -> None:  # with its turn taken
+        self._local.counted = True
+        try:
+            task.service()
+        except BaseException:
+            self.logger.exception("Exception when servicing %r", task)
+        finally:
+            self._local.counted = False
+            with self.lock:
+                self.running -= 1
 
     def add_task(self, task: Any) -> None:
         with self.lock:
+            if self.max_running == 1 and not self.queue and self.running == 0 and self.event_loop.is_current():
+                # the event loop runs it as soon as the channel that read it lets go of its lock
+                self.running += 1
+                self.on_loop += 1
+                self._local.held = task
+                return
             self.queue.append(task)
             if self.running < self.max_running:  # else the thread whose turn ends takes it
                 self.queue_cv.notify()
+
+    def run_held_task(self) -> bool:
+        """On the event loop's thread: run the request :meth:`add_task` held for it, if any; True if it ran.
+
+        If the request handed the event loop over while it waited (:meth:`waiting`), this thread leaves the
+        loop once the request is done (:class:`_LoopHandedOver`)."""
+        task = getattr(self._local, "held", None)
+        if task is None:
+            return False
+        self._local.held = None
+        try:
+            self._service(task)
+        finally:
+            with self.lock:
+                self.on_loop -= 1
+                self._on_loop_done.notify_all()
+                if self.queue and self.running < self.max_running:  # one that came back from waiting queued it
+                    self.queue_cv.notify()
+            if not self.event_loop.is_current():
+                raise _LoopHandedOver()
+        return True
+
+    def shutdown(self, cancel_pending: bool = True, timeout: int = 5) -> bool:
+        """waitress's shutdown, which waits for the pool's threads, also waiting for the requests started on the
+        event loop (within the same ``timeout``)."""
+        expiration = time.monotonic() + timeout
+        done = super().shutdown(cancel_pending, timeout)
+        with self.lock:
+            while self.on_loop and (left := expiration - time.monotonic()) > 0:
+                self._on_loop_done.wait(left)
+        return done
 
     @contextmanager
     def waiting(self) -> Iterator[None]:
@@ -169,6 +276,8 @@ class _TurnTakingDispatcher(ThreadedTaskDispatcher):
             self.running -= 1
             if self.queue and self.running < self.max_running:
                 self.queue_cv.notify()
+        if self.event_loop.is_current():
+            self.event_loop.hand_over()  # this thread finishes the request; a new one runs the loop meanwhile
         self._local.counted = False
         try:
             yield
@@ -181,11 +290,13 @@ class _TurnTakingDispatcher(ThreadedTaskDispatcher):
 class _SplitDispatcher:
     """Two thread pools: one for the API, one reserved for the control plane."""
 
-    def __init__(self, threads: int, active_threads: int, control_threads: int):
-        self.api, self.control = _TurnTakingDispatcher(max_running=active_threads), ThreadedTaskDispatcher()
+    def __init__(self, threads: int, active_threads: int, control_threads: int, event_loop: _EventLoop):
+        self.api = _TurnTakingDispatcher(max_running=active_threads, event_loop=event_loop)
+        self.control = ThreadedTaskDispatcher()
         self.api.set_thread_count(threads)
         self.control.set_thread_count(control_threads)
         self.waiting = self.api.waiting
+        self.run_held_task = self.api.run_held_task
 
     def add_task(self, channel: HTTPChannel) -> None:
         first = channel.requests[0] if channel.requests else None
@@ -202,6 +313,33 @@ class HardenedServer(TcpWSGIServer):
     """waitress's TCP server with the header timeout and the split thread pools (see the module text)."""
 
     channel_class = _Channel
+    stopping = False  # Ctrl-C or SIGTERM: no new connections or requests are read
+
+    def __init__(self, *args: Any, event_loop: _EventLoop, **kwargs: Any):
+        self.event_loop = event_loop
+        super().__init__(*args, **kwargs)
+
+    def run(self) -> None:
+        """Serve on the event loop's thread until the sockets are closed, or until interrupted (Ctrl-C or
+        SIGTERM raise KeyboardInterrupt or SystemExit here, in the main thread): then stop gracefully."""
+        self.event_loop.start(self)
+        try:
+            while not self.event_loop.stopped.wait(0.5):
+                pass
+        except (SystemExit, KeyboardInterrupt):
+            self.stop()
+
+    def stop(self, timeout: int = 5) -> None:
+        """Read no new connection or request; answer those read (each pool waits up to ``timeout`` seconds)."""
+        self.stopping = True
+        self.accepting = False
+        self.pull_trigger()  # the loop stops watching for them
+        self.task_dispatcher.shutdown(timeout=timeout)
+        self.event_loop.stop(timeout)  # after its last round has sent what was answered
+
+    def pull_trigger(self) -> None:
+        if not self.event_loop.is_current():  # the loop itself looks again at what to send before it waits
+            super().pull_trigger()
 
     def handle_accept(self) -> None:
         """Accept every waiting connection at once (waitress takes one per loop, which after a burst of
@@ -262,9 +400,11 @@ def make_server(app: Any, listener: socket.socket, limits: ServerLimits) -> Hard
                        max_request_header_size=limits.max_header_bytes, max_request_body_size=limits.max_body,
                        backlog=1024)
     sockinfo = (listener.family, listener.type, listener.proto, listener.getsockname())
-    dispatcher = _SplitDispatcher(limits.threads, limits.active_threads or limits.threads, limits.control_threads)
+    event_loop = _EventLoop()
+    dispatcher = _SplitDispatcher(limits.threads, limits.active_threads or limits.threads, limits.control_threads,
+                                  event_loop)
     return HardenedServer(app, {}, True, listener, dispatcher=dispatcher, adj=adj, bind_socket=False,
-                          sockinfo=sockinfo)
+                          sockinfo=sockinfo, event_loop=event_loop)
 
 
 def serve_socket(app: Any, listener: socket.socket, limits: ServerLimits) -> None:

@@ -18,6 +18,7 @@ import pytest
 import requests
 from waitress import wasyncore
 
+from mockbank.faults import WAITING_KEY
 from mockbank.http_server import ServerLimits, make_server
 from mockbank.server import ServeOptions, waitress_limits
 
@@ -209,15 +210,40 @@ def test_active_threads_run_that_many_requests_at_once(active):
     assert peak[0] == 1 if active == 1 else peak[0] > 1  # None: every thread
 
 
-def test_stopping_runs_the_requests_still_waiting_for_their_turn():
-    """What waitress does on Ctrl-C: the dispatcher's shutdown, within its grace period of 5 s."""
-    peak = [0]
-    with _waitress(_sleeping_app(1, peak), threads=4, active_threads=1) as (server, url):
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            answers = [pool.submit(requests.get, url, timeout=30) for _ in range(4)]
-            wait_until(lambda: len(server.task_dispatcher.api.queue) >= 2, "requests waiting for a turn")
-            server.task_dispatcher.shutdown()
-            assert [answer.result().status_code for answer in answers] == [200] * 4
+def test_stopping_answers_every_request_already_read():
+    """What Ctrl-C does: no new request is read, and those running or waiting are answered (within 5 s)."""
+    lock, inside, finished = threading.Lock(), [0], [0]
+
+    def app(environ, start_response):
+        with lock:
+            inside[0] += 1
+        if environ["PATH_INFO"] == "/delayed":
+            with environ[WAITING_KEY]():  # as in a delay fault: the next request may start meanwhile
+                time.sleep(1.5)
+        elif environ["PATH_INFO"] == "/running":
+            time.sleep(0.5)  # keeps its turn
+        start_response("200 OK", [("Content-Type", "application/json")])
+        with lock:
+            finished[0] += 1
+        return [json.dumps(environ["PATH_INFO"]).encode()]
+
+    with _waitress(app, threads=4, active_threads=1) as (server, url), _connect(url) as kept_alive:
+        kept_alive.sendall(b"GET /first HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert _read_answer(kept_alive) == (200, "/first")
+        with ThreadPoolExecutor(max_workers=5) as pool:
+            delayed = [pool.submit(requests.get, url + "/delayed", timeout=30) for _ in range(3)]
+            wait_until(lambda: inside[0] == 4, "the delayed requests")
+            running = pool.submit(requests.get, url + "/running", timeout=30)
+            wait_until(lambda: inside[0] == 5, "the running request")
+            stopping = pool.submit(server.stop)
+            wait_until(lambda: server.stopping, "the server to stop")
+            kept_alive.sendall(b"GET /after HTTP/1.1\r\nHost: x\r\n\r\n")  # while it is stopping
+            stopping.result(timeout=30)
+            assert inside == [5] and finished == [5]  # stop() returned when every request had been answered
+            assert [answer.result().json() for answer in delayed + [running]] == ["/delayed"] * 3 + ["/running"]
+        kept_alive.settimeout(1)
+        with pytest.raises(socket.timeout):  # /after was not read
+            kept_alive.recv(4096)
 
 
 def test_a_client_not_reading_what_it_asked_for_leaves_the_turn_to_the_next_request():
