@@ -13,7 +13,8 @@
   to the next;
 - with one request at a time, that request runs on the event loop's own thread, which saves handing every
   request to a pool thread and every answer back (about a third of the CPU a request costs); a request about
-  to wait hands the event loop over to a new thread first, so the others go on;
+  to wait hands the event loop over to a new thread first, and one running longer than 0.2 s has it taken over,
+  so connections are still read and ``/_mock/*`` answered;
 - the event loop runs on a thread of its own, and Ctrl-C (or SIGTERM) stops the server gracefully: no new
   connections or requests are read, and the requests already read are run and answered within waitress's
   grace period of 5 s.
@@ -62,6 +63,8 @@ class ServerLimits:
 
 #: Connections accepted in one go of the event loop.
 ACCEPT_BATCH = 256
+#: A request that has kept the event loop's thread this long (seconds) gets the loop taken from it.
+LONG_REQUEST_SECONDS = 0.2
 
 
 class _TimedParser(HTTPRequestParser):
@@ -191,6 +194,7 @@ class _TurnTakingDispatcher(ThreadedTaskDispatcher):
         self.running = 0  # requests counted as running: taken from the queue and not stepped aside
         self.event_loop = event_loop
         self.on_loop = 0  # requests started on the event loop's thread and not finished
+        self._loop_busy_since: float | None = None  # when the request now running on the loop's thread started
         self._on_loop_done = threading.Condition(self.lock)
         self._local = threading.local()
 
@@ -243,17 +247,29 @@ class _TurnTakingDispatcher(ThreadedTaskDispatcher):
         if task is None:
             return False
         self._local.held = None
+        with self.lock:
+            self._loop_busy_since = time.monotonic()
         try:
             self._service(task)
         finally:
             with self.lock:
+                self._loop_busy_since = None
                 self.on_loop -= 1
                 self._on_loop_done.notify_all()
                 if self.queue and self.running < self.max_running:  # one that came back from waiting queued it
                     self.queue_cv.notify()
-            if not self.event_loop.is_current():
+                handed_over = not self.event_loop.is_current()
+            if handed_over:
                 raise _LoopHandedOver()
         return True
+
+    def hand_over_from_a_long_request(self, seconds: float) -> None:
+        """If a request has kept the event loop's thread for over ``seconds``, a new thread runs the loop, so
+        connections are accepted and read and ``/_mock/*`` answered meanwhile (API requests wait for the turn)."""
+        with self.lock:
+            if self._loop_busy_since is not None and time.monotonic() - self._loop_busy_since > seconds:
+                self._loop_busy_since = None
+                self.event_loop.hand_over()
 
     def shutdown(self, cancel_pending: bool = True, timeout: int = 5) -> bool:
         """waitress's shutdown, which waits for the pool's threads, also waiting for the requests started on the
@@ -276,8 +292,9 @@ class _TurnTakingDispatcher(ThreadedTaskDispatcher):
             self.running -= 1
             if self.queue and self.running < self.max_running:
                 self.queue_cv.notify()
-        if self.event_loop.is_current():
-            self.event_loop.hand_over()  # this thread finishes the request; a new one runs the loop meanwhile
+            if self.event_loop.is_current():  # this thread finishes the request; a new one runs the loop meanwhile
+                self._loop_busy_since = None
+                self.event_loop.hand_over()
         self._local.counted = False
         try:
             yield
@@ -297,6 +314,7 @@ class _SplitDispatcher:
         self.control.set_thread_count(control_threads)
         self.waiting = self.api.waiting
         self.run_held_task = self.api.run_held_task
+        self.hand_over_from_a_long_request = self.api.hand_over_from_a_long_request
 
     def add_task(self, channel: HTTPChannel) -> None:
         first = channel.requests[0] if channel.requests else None
@@ -324,8 +342,8 @@ class HardenedServer(TcpWSGIServer):
         SIGTERM raise KeyboardInterrupt or SystemExit here, in the main thread): then stop gracefully."""
         self.event_loop.start(self)
         try:
-            while not self.event_loop.stopped.wait(0.5):
-                pass
+            while not self.event_loop.stopped.wait(LONG_REQUEST_SECONDS / 2):
+                self.task_dispatcher.hand_over_from_a_long_request(LONG_REQUEST_SECONDS)
         except (SystemExit, KeyboardInterrupt):
             self.stop()
 

@@ -246,6 +246,27 @@ def test_stopping_answers_every_request_already_read():
             kept_alive.recv(4096)
 
 
+def test_a_long_request_keeps_the_next_api_request_waiting_but_not_the_control_plane():
+    """One request at a time: the next API request waits for the long one; ``/_mock/*`` is answered meanwhile."""
+    started, finished = threading.Event(), []
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"] == "/long":
+            started.set()
+            time.sleep(3)  # computing, not waiting: it keeps its turn
+        finished.append(environ["PATH_INFO"])
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [environ["PATH_INFO"].encode()]
+
+    with _waitress(app, threads=2, active_threads=1) as (_, url), ThreadPoolExecutor(max_workers=2) as pool:
+        long = pool.submit(requests.get, url + "/long", timeout=30)
+        assert started.wait(10)
+        assert requests.get(url + "/_mock/health", timeout=10).text == "/_mock/health"
+        after = pool.submit(requests.get, url + "/after", timeout=30)
+        assert long.result().text == "/long" and after.result().text == "/after"
+    assert finished == ["/_mock/health", "/long", "/after"]
+
+
 def test_a_client_not_reading_what_it_asked_for_leaves_the_turn_to_the_next_request():
     """waitress holds at most 16 MiB of answers; a request whose client reads none of them waits, not running."""
     chunks, sent = 200, []
