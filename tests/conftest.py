@@ -12,13 +12,46 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("mockbank", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("mockbank")
 
-
-import os  # noqa: E402
-
 import pytest  # noqa: E402
 
 from mockbank.testing import Emulator  # noqa: E402
 from postgres_cluster import Cluster, Unavailable  # noqa: E402
+
+# --------------------------------------------------------------------------- the everyday run and --all
+
+
+def pytest_addoption(parser):
+    parser.addoption("--all", action="store_true", dest="run_all",
+                     help="with no paths given, also run the tests marked slow (real toolchains, a browser, server "
+                          "processes, fuzzing), as CI (CI=true) always does")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: left out of a run given no paths (the everyday `pytest`) unless --all; "
+                                       "CI runs it")
+
+
+def _leaves_out_slow_tests(config) -> bool:
+    """The everyday `pytest`: no paths given (so it runs testpaths), no --all, not CI."""
+    return (config.args_source == pytest.Config.ArgsSource.TESTPATHS and not config.getoption("run_all")
+            and os.environ.get("CI") != "true")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not _leaves_out_slow_tests(config):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+
+
+def pytest_report_header(config):
+    if _leaves_out_slow_tests(config):
+        return ("the tests marked slow are left out (deselected): `pytest --all`, or naming their files, runs them; "
+                "CI runs them all")
+    return None
+
 
 #: A Tuesday, not a holiday: payments dated "today" are valid without moveToNextBankDate.
 BANK_NOW = "2026-11-24T10:00:00"

@@ -16,6 +16,8 @@ MUTANT_SCRIPT = Path(__file__).parent / "mutants" / "mutant.py"
 sys.path.insert(0, str(MUTANT_SCRIPT.parent))
 from mutant import MUTANTS  # noqa: E402
 
+pytestmark = pytest.mark.slow  # certification runs against every mutant client (`pytest --all` and CI run them)
+
 REFERENCE = f'"{sys.executable}" -m mockbank.adapters.reference'
 
 

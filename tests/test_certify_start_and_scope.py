@@ -7,9 +7,13 @@ import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
+import pytest
+
 from mockbank.cli import main
 from mockbank.contract_tests.report import write_reports
 from mockbank.contract_tests.runner import FAILED, PASSED, certify
+
+pytestmark = pytest.mark.slow  # certification runs that start their own emulators (`pytest --all` and CI run them)
 
 FAKE = Path(__file__).parent / "fake_adapter.py"
 

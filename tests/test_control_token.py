@@ -90,6 +90,7 @@ def test_the_emulator_handle_sends_its_token(protected):
         stranger.reset()
 
 
+@pytest.mark.slow  # pytest and certify in subprocesses
 def test_the_pytest_plugin_and_certify_take_the_token(protected, pytester, tmp_path):
     pytester.makepyfile("""
         def test_in_a_sandbox(mockbank):

@@ -19,6 +19,8 @@ import requests
 from mockbank.testing import Emulator
 from wrong_signers import signed_header, with_mistake
 
+pytestmark = pytest.mark.slow  # a headless Chromium (`pytest --all` and CI run them)
+
 CHROMIUM = os.environ.get("MOCKBANK_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent / "output" / "screenshots"
 #: Flags that keep Chromium quiet on a closed network (see the team's components notes).

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the kits' real toolchains (`pytest --all` and CI run them)
+
 ROOT = Path(__file__).resolve().parents[1]
 KITS = sorted(path.parent for path in (ROOT / "adapters").glob("*/kit.json"))
 # The shared vectors live in ../shared beside the repository; tests/data keeps a copy (see test_signing.py).

@@ -20,6 +20,8 @@ from hypothesis import HealthCheck, settings
 from mockbank import openapi, schemas, signing
 from mockbank.testing import Emulator
 
+pytestmark = pytest.mark.slow  # schemathesis over the whole OpenAPI document (`pytest --all` and CI run them)
+
 EXAMPLES_PER_OPERATION = 25
 STATEFUL_SCENARIOS = 30
 

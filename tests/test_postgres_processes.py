@@ -20,6 +20,8 @@ from raw import post, transaction
 
 from mockbank.testing import Emulator
 
+pytestmark = pytest.mark.slow  # worker processes on PostgreSQL (`pytest --all` and CI run them)
+
 THREADS, PAYMENTS_PER_THREAD = 8, 40
 
 

@@ -22,6 +22,8 @@ from mockbank import fixtures
 from mockbank.clock import local_iso
 from raw import post, transaction
 
+pytestmark = pytest.mark.slow  # worker processes writing one database (`pytest --all` and CI run them)
+
 
 ACCOUNT = fixtures.load().credentials()[0].account  # the account raw.post signs for
 

@@ -15,6 +15,8 @@ import requests
 from raw import post
 from serving import Remote, children_of, refuses, start_server, stop_server, temporary_files, wait_until
 
+pytestmark = pytest.mark.slow  # server processes, started and signalled (`pytest --all` and CI run them)
+
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to find the workers")
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # pytest runs in subprocesses (`pytest --all` and CI run them)
+
 pytest_plugins = ["pytester"]
 
 MUTANT_SCRIPT = Path(__file__).parent / "mutants" / "mutant.py"

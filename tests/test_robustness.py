@@ -471,6 +471,7 @@ def extra_headers(draw) -> dict[str, str]:
 # --------------------------------------------------------------------------- the public API
 
 
+@pytest.mark.slow  # hypothesis sends hundreds of requests per route
 @pytest.mark.parametrize("method, path, schema, response_schema", PUBLIC_ROUTES,
                          ids=[f"{m} {p}" for m, p, _, _ in PUBLIC_ROUTES])
 def test_public_route_answers_json_to_anything(emulator, method, path, schema, response_schema):
@@ -636,6 +637,7 @@ def _restore(bank: Bank) -> None:
     bank.store.clear_faults()
 
 
+@pytest.mark.slow  # hypothesis sends hundreds of requests per route
 @pytest.mark.parametrize("method, path, body_strategy", CONTROL_CASES, ids=[f"{m} {p}" for m, p, _ in CONTROL_CASES])
 def test_control_plane_answers_json_to_anything(emulator, method, path, body_strategy):
     bank, client = emulator

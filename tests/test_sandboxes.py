@@ -149,6 +149,7 @@ def test_the_journal_keeps_at_most_journal_max_entries_and_counts_the_dropped():
         assert dropped == 45 - len(journal)
 
 
+@pytest.mark.slow  # pytest in a subprocess
 def test_the_pytest_fixture_gives_each_test_a_sandbox_of_a_shared_emulator(pytester, emulator):
     pytester.makepyfile("""
         from datetime import date
@@ -206,6 +207,7 @@ def test_inline_fixtures_listing_an_erp_twice_are_refused_and_leave_no_sandbox(e
     assert sandbox_ids(emulator) == before
 
 
+@pytest.mark.slow  # waits out a time to live
 def test_review_regressions_short_ttl_rates_and_handles(emulator):
     short = make(emulator, ttlSeconds=2)  # used every second, it stays alive past its time to live
     for _ in range(4):

@@ -22,6 +22,8 @@ from conftest import BANK_TODAY
 from raw import post, signed_headers, transaction
 from serving import Remote, children_of, refuses, start_server, stop_server, temporary_files, wait_until
 
+pytestmark = pytest.mark.slow  # granian servers in subprocesses (`pytest --all` and CI run them)
+
 try:
     import granian  # noqa: F401
 except ImportError:
