@@ -115,6 +115,10 @@ class _Channel(HTTPChannel):
     def readable(self) -> bool:
         return not self.server.stopping and super().readable()
 
+    def handle_read(self) -> None:
+        if not self.server.stopping:  # the loop may have been watching this socket when the server began to stop
+            super().handle_read()
+
     def received(self, data: bytes) -> bool:
         result = super().received(data)
         if self.server.task_dispatcher.run_held_task():  # it ran on this (the event loop's) thread
@@ -145,19 +149,28 @@ class _EventLoop:
     def __init__(self) -> None:
         self.server: TcpWSGIServer | None = None
         self.thread: threading.Thread | None = None
-        self.stopped = threading.Event()  # the loop ended: no sockets left, or stop() called
+        self.stopped = threading.Event()  # the loop ended: no sockets left, stop() called, or it failed
+        self.error: BaseException | None = None  # what made it fail
         self._stop = False
 
     def start(self, server: TcpWSGIServer) -> None:
         self.server = server
-        self.hand_over()
+        if not self.hand_over():
+            raise RuntimeError("cannot start the event loop's thread")
 
     def is_current(self) -> bool:
         return threading.current_thread() is self.thread
 
-    def hand_over(self) -> None:
+    def hand_over(self) -> bool:
+        """A new thread runs the loop from now on (False, and nothing changed, if no thread can be started)."""
+        previous = self.thread
         self.thread = threading.Thread(target=self._run, name="mockbank-event-loop", daemon=True)
-        self.thread.start()
+        try:
+            self.thread.start()
+        except RuntimeError:  # out of threads: the loop stays where it is
+            self.thread = previous
+            return False
+        return True
 
     def stop(self, timeout: float) -> None:
         """End the loop after its current round (and the request running on it, waiting up to ``timeout``)."""
@@ -173,6 +186,8 @@ class _EventLoop:
                 poll(server.adj.asyncore_loop_timeout, server._map)
         except _LoopHandedOver:
             return
+        except BaseException as error:  # run() raises it in the main thread
+            self.error = error
         finally:
             if self.thread is me:
                 self.stopped.set()
@@ -228,8 +243,10 @@ class _TurnTakingDispatcher(ThreadedTaskDispatcher):
 
     def add_task(self, task: Any) -> None:
         with self.lock:
-            if self.max_running == 1 and not self.queue and self.running == 0 and self.event_loop.is_current():
-                # the event loop runs it as soon as the channel that read it lets go of its lock
+            if (self.max_running == 1 and self.running == 0 and self.on_loop == 0 and not self.queue
+                    and self.event_loop.is_current()):
+                # the event loop runs it as soon as the channel that read it lets go of its lock (while a request
+                # that started there still waits, the pool runs the others, so its threads bound the waiting)
                 self.running += 1
                 self.on_loop += 1
                 self._local.held = task
@@ -253,12 +270,13 @@ class _TurnTakingDispatcher(ThreadedTaskDispatcher):
             self._service(task)
         finally:
             with self.lock:
-                self._loop_busy_since = None
+                handed_over = not self.event_loop.is_current()
+                if not handed_over:
+                    self._loop_busy_since = None
                 self.on_loop -= 1
                 self._on_loop_done.notify_all()
-                if self.queue and self.running < self.max_running:  # one that came back from waiting queued it
+                if self.queue and self.running < self.max_running:  # it queued the next pipelined request
                     self.queue_cv.notify()
-                handed_over = not self.event_loop.is_current()
             if handed_over:
                 raise _LoopHandedOver()
         return True
@@ -268,18 +286,17 @@ class _TurnTakingDispatcher(ThreadedTaskDispatcher):
         connections are accepted and read and ``/_mock/*`` answered meanwhile (API requests wait for the turn)."""
         with self.lock:
             if self._loop_busy_since is not None and time.monotonic() - self._loop_busy_since > seconds:
-                self._loop_busy_since = None
-                self.event_loop.hand_over()
+                if self.event_loop.hand_over():
+                    self._loop_busy_since = None
 
-    def shutdown(self, cancel_pending: bool = True, timeout: int = 5) -> bool:
-        """waitress's shutdown, which waits for the pool's threads, also waiting for the requests started on the
-        event loop (within the same ``timeout``)."""
+    def shutdown(self, cancel_pending: bool = True, timeout: float = 5) -> bool:
+        """waitress's shutdown, after the requests started on the event loop have finished (all within
+        ``timeout``): so what they queued (a request pipelined behind one of them) runs on the pool too."""
         expiration = time.monotonic() + timeout
-        done = super().shutdown(cancel_pending, timeout)
         with self.lock:
             while self.on_loop and (left := expiration - time.monotonic()) > 0:
                 self._on_loop_done.wait(left)
-        return done
+        return super().shutdown(cancel_pending, max(0.0, expiration - time.monotonic()))
 
     @contextmanager
     def waiting(self) -> Iterator[None]:
@@ -292,9 +309,9 @@ class _TurnTakingDispatcher(ThreadedTaskDispatcher):
             self.running -= 1
             if self.queue and self.running < self.max_running:
                 self.queue_cv.notify()
-            if self.event_loop.is_current():  # this thread finishes the request; a new one runs the loop meanwhile
+            # this thread finishes the request; a new one runs the loop meanwhile
+            if self.event_loop.is_current() and self.event_loop.hand_over():
                 self._loop_busy_since = None
-                self.event_loop.hand_over()
         self._local.counted = False
         try:
             yield
@@ -321,10 +338,11 @@ class _SplitDispatcher:
         pool = self.control if first is not None and not first.error and is_control_path(first.path) else self.api
         pool.add_task(channel)
 
-    def shutdown(self, cancel_pending: bool = True, timeout: int = 5) -> bool:
-        """Let running requests finish (up to ``timeout`` seconds each pool), then stop the threads."""
+    def shutdown(self, cancel_pending: bool = True, timeout: float = 5) -> bool:
+        """Let running requests finish (within ``timeout`` seconds in all), then stop the threads."""
+        expiration = time.monotonic() + timeout
         api_done = self.api.shutdown(cancel_pending, timeout)
-        return self.control.shutdown(cancel_pending, timeout) and api_done
+        return self.control.shutdown(cancel_pending, max(0.0, expiration - time.monotonic())) and api_done
 
 
 class HardenedServer(TcpWSGIServer):
@@ -341,19 +359,29 @@ class HardenedServer(TcpWSGIServer):
         """Serve on the event loop's thread until the sockets are closed, or until interrupted (Ctrl-C or
         SIGTERM raise KeyboardInterrupt or SystemExit here, in the main thread): then stop gracefully."""
         self.event_loop.start(self)
+        threading.Thread(target=self._watch_for_long_requests, name="mockbank-watchdog", daemon=True).start()
         try:
-            while not self.event_loop.stopped.wait(LONG_REQUEST_SECONDS / 2):
-                self.task_dispatcher.hand_over_from_a_long_request(LONG_REQUEST_SECONDS)
+            while not self.event_loop.stopped.wait(0.5):
+                pass
         except (SystemExit, KeyboardInterrupt):
             self.stop()
+            return
+        if self.event_loop.error is not None:  # the loop failed: answer what was read, then fail as waitress would
+            self.stop()
+            raise self.event_loop.error
 
-    def stop(self, timeout: int = 5) -> None:
-        """Read no new connection or request; answer those read (each pool waits up to ``timeout`` seconds)."""
+    def _watch_for_long_requests(self) -> None:  # on a thread of its own, where no signal lands mid-hand-over
+        while not self.event_loop.stopped.wait(LONG_REQUEST_SECONDS / 2):
+            self.task_dispatcher.hand_over_from_a_long_request(LONG_REQUEST_SECONDS)
+
+    def stop(self, timeout: float = 5) -> None:
+        """Read no new connection or request; answer those read, within ``timeout`` seconds in all."""
+        expiration = time.monotonic() + timeout
         self.stopping = True
         self.accepting = False
         self.pull_trigger()  # the loop stops watching for them
         self.task_dispatcher.shutdown(timeout=timeout)
-        self.event_loop.stop(timeout)  # after its last round has sent what was answered
+        self.event_loop.stop(max(0.0, expiration - time.monotonic()))  # after a last round sending the answers
 
     def pull_trigger(self) -> None:
         if not self.event_loop.is_current():  # the loop itself looks again at what to send before it waits

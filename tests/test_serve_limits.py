@@ -212,7 +212,7 @@ def test_active_threads_run_that_many_requests_at_once(active):
 
 def test_stopping_answers_every_request_already_read():
     """What Ctrl-C does: no new request is read, and those running or waiting are answered (within 5 s)."""
-    lock, inside, finished = threading.Lock(), [0], [0]
+    lock, inside, finished, release = threading.Lock(), [0], [0], threading.Event()
 
     def app(environ, start_response):
         with lock:
@@ -221,7 +221,7 @@ def test_stopping_answers_every_request_already_read():
             with environ[WAITING_KEY]():  # as in a delay fault: the next request may start meanwhile
                 time.sleep(1.5)
         elif environ["PATH_INFO"] == "/running":
-            time.sleep(0.5)  # keeps its turn
+            release.wait(10)  # keeps its turn until the test lets it go
         start_response("200 OK", [("Content-Type", "application/json")])
         with lock:
             finished[0] += 1
@@ -238,12 +238,62 @@ def test_stopping_answers_every_request_already_read():
             stopping = pool.submit(server.stop)
             wait_until(lambda: server.stopping, "the server to stop")
             kept_alive.sendall(b"GET /after HTTP/1.1\r\nHost: x\r\n\r\n")  # while it is stopping
+            release.set()
             stopping.result(timeout=30)
             assert inside == [5] and finished == [5]  # stop() returned when every request had been answered
             assert [answer.result().json() for answer in delayed + [running]] == ["/delayed"] * 3 + ["/running"]
         kept_alive.settimeout(1)
         with pytest.raises(socket.timeout):  # /after was not read
             kept_alive.recv(4096)
+
+
+def test_stopping_answers_a_request_pipelined_behind_the_running_one():
+    started, release = threading.Event(), threading.Event()
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"] == "/running":
+            started.set()
+            release.wait(10)
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(environ["PATH_INFO"]).encode()]
+
+    with _waitress(app, threads=2, active_threads=1) as (server, url), _connect(url) as client, \
+            ThreadPoolExecutor(max_workers=1) as pool:
+        client.sendall(b"GET /running HTTP/1.1\r\nHost: x\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert started.wait(10)  # both requests were read
+        stopping = pool.submit(server.stop)
+        wait_until(lambda: server.stopping, "the server to stop")
+        time.sleep(0.5)  # time enough for idle threads to end, if stopping let them
+        release.set()
+        stopping.result(timeout=30)
+        received = b""
+        while received.count(b"HTTP/1.1 200 OK") < 2 or not received.endswith(b'"/second"'):
+            chunk = client.recv(65536)  # the socket's 10 s timeout ends a wait for an answer that never comes
+            assert chunk, f"the connection closed after {received!r}"
+            received += chunk
+        assert received.index(b'"/running"') < received.index(b'"/second"')
+
+
+def test_requests_waiting_in_delays_are_bounded_by_the_threads():
+    """Each request waiting in a delay holds a thread: with 2 threads, at most 3 wait at once (the one that
+    started on the event loop's thread and 2 on the pool); the others wait for a thread, and all are answered."""
+    lock, waiting, peak = threading.Lock(), [0], [0]
+
+    def app(environ, start_response):
+        with environ[WAITING_KEY]():
+            with lock:
+                waiting[0] += 1
+                peak[0] = max(peak[0], waiting[0])
+            time.sleep(0.3)
+            with lock:
+                waiting[0] -= 1
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    with _waitress(app, threads=2, active_threads=1) as (_, url), ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: requests.get(url + "/delayed", timeout=30).status_code, range(8)))
+    assert answers == [200] * 8
+    assert 1 < peak[0] <= 3
 
 
 def test_a_long_request_keeps_the_next_api_request_waiting_but_not_the_control_plane():
@@ -265,6 +315,21 @@ def test_a_long_request_keeps_the_next_api_request_waiting_but_not_the_control_p
         after = pool.submit(requests.get, url + "/after", timeout=30)
         assert long.result().text == "/long" and after.result().text == "/after"
     assert finished == ["/_mock/health", "/long", "/after"]
+
+
+def test_a_failing_event_loop_stops_the_server_with_its_error():
+    listener = socket.create_server(("127.0.0.1", 0))
+    server = make_server(lambda environ, start_response: [], listener, ServerLimits())
+
+    def broken(now):
+        raise RuntimeError("broken event loop")
+
+    server.maintenance = broken  # called by the loop at its first round
+    try:
+        with pytest.raises(RuntimeError, match="broken event loop"):
+            server.run()
+    finally:
+        server.close()
 
 
 def test_a_client_not_reading_what_it_asked_for_leaves_the_turn_to_the_next_request():
