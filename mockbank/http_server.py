@@ -175,7 +175,8 @@ class _EventLoop:
     def stop(self, timeout: float) -> None:
         """End the loop after its current round (and the request running on it, waiting up to ``timeout``)."""
         self._stop = True
-        self.server.pull_trigger()
+        if not self.stopped.is_set():  # else its trigger may be closed already
+            self.server.pull_trigger()
         self.stopped.wait(timeout)
 
     def _run(self) -> None:
@@ -187,7 +188,8 @@ class _EventLoop:
         except _LoopHandedOver:
             return
         except BaseException as error:  # run() raises it in the main thread
-            self.error = error
+            if self.thread is me:
+                self.error = error
         finally:
             if self.thread is me:
                 self.stopped.set()
@@ -200,7 +202,8 @@ class _TurnTakingDispatcher(ThreadedTaskDispatcher):
     turns at the GIL (and at the database's write lock), which costs more CPU than it gains. A running request
     that is about to wait without using the CPU steps aside (:meth:`waiting`) and the next one starts on
     another thread; so the number of threads still bounds how many requests can wait at once. When the server
-    stops, the requests still in line run too (in waitress's grace period), as they would have on idle threads.
+    stops, the requests still in line run too (in waitress's grace period), as they would have on idle threads,
+    and the threads stay until the requests started on the event loop are done, which may queue one more.
 
     With one request at a time, a request the event loop reads while nothing runs (and nothing that started on
     the loop is unfinished) is not queued: :meth:`add_task` holds it and :meth:`run_held_task` runs it on the
@@ -214,13 +217,14 @@ class _TurnTakingDispatcher(ThreadedTaskDispatcher):
         self.event_loop = event_loop
         self.on_loop = 0  # requests started on the event loop's thread and not finished
         self._loop_busy_since: float | None = None  # when the request now running on the loop's thread started
-        self._on_loop_done = threading.Condition(self.lock)
         self._local = threading.local()
 
     def handler_thread(self, thread_no: int) -> None:  # waitress's loop, with the turns
         while True:
             with self.lock:
-                while self.stop_count == 0 and (not self.queue or self.running >= self.max_running):
+                # when stopping, a thread stays while a request on the event loop may still queue another
+                while (self.stop_count == 0 and (not self.queue or self.running >= self.max_running)
+                       or self.stop_count > 0 and not self.queue and self.on_loop):
                     self.active_count -= 1
                     self.queue_cv.wait()
                     self.active_count += 1
@@ -278,8 +282,9 @@ class _TurnTakingDispatcher(ThreadedTaskDispatcher):
                 if not handed_over:
                     self._loop_busy_since = None
                 self.on_loop -= 1
-                self._on_loop_done.notify_all()
-                if self.queue and self.running < self.max_running:  # it queued the next pipelined request
+                if self.stop_count > 0:  # the pool's threads wait for it before they end
+                    self.queue_cv.notify_all()
+                elif self.queue and self.running < self.max_running:  # it queued the next pipelined request
                     self.queue_cv.notify()
             if handed_over:
                 raise _LoopHandedOver()
@@ -292,15 +297,6 @@ class _TurnTakingDispatcher(ThreadedTaskDispatcher):
             if self._loop_busy_since is not None and time.monotonic() - self._loop_busy_since > seconds:
                 if self.event_loop.hand_over():
                     self._loop_busy_since = None
-
-    def shutdown(self, cancel_pending: bool = True, timeout: float = 5) -> bool:
-        """waitress's shutdown, after the requests started on the event loop have finished (all within
-        ``timeout``): so what they queued (a request pipelined behind one of them) runs on the pool too."""
-        expiration = time.monotonic() + timeout
-        with self.lock:
-            while self.on_loop and (left := expiration - time.monotonic()) > 0:
-                self._on_loop_done.wait(left)
-        return super().shutdown(cancel_pending, max(0.0, expiration - time.monotonic()))
 
     @contextmanager
     def waiting(self) -> Iterator[None]:
@@ -363,16 +359,19 @@ class HardenedServer(TcpWSGIServer):
         """Serve on the event loop's thread until the sockets are closed, or until interrupted (Ctrl-C or
         SIGTERM raise KeyboardInterrupt or SystemExit here, in the main thread): then stop gracefully."""
         self.event_loop.start(self)
-        threading.Thread(target=self._watch_for_long_requests, name="mockbank-watchdog", daemon=True).start()
         try:
+            threading.Thread(target=self._watch_for_long_requests, name="mockbank-watchdog", daemon=True).start()
             while not self.event_loop.stopped.wait(0.5):
                 pass
         except (SystemExit, KeyboardInterrupt):
             self.stop()
             return
-        if self.event_loop.error is not None:  # the loop failed: answer what was read, then fail as waitress would
-            self.stop()
-            raise self.event_loop.error
+        error = self.event_loop.error
+        if error is not None:  # the loop failed: answer what was read, then fail as waitress would
+            try:
+                self.stop()
+            finally:
+                raise error
 
     def _watch_for_long_requests(self) -> None:  # on a thread of its own, where no signal lands mid-hand-over
         while not self.event_loop.stopped.wait(LONG_REQUEST_SECONDS / 2):
@@ -383,7 +382,8 @@ class HardenedServer(TcpWSGIServer):
         expiration = time.monotonic() + timeout
         self.stopping = True
         self.accepting = False
-        self.pull_trigger()  # the loop stops watching for them
+        if not self.event_loop.stopped.is_set():
+            self.pull_trigger()  # the loop stops watching for them
         self.task_dispatcher.shutdown(timeout=timeout)
         self.event_loop.stop(max(0.0, expiration - time.monotonic()))  # after a last round sending the answers
 

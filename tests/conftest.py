@@ -32,9 +32,9 @@ def pytest_configure(config):
 
 
 def _leaves_out_slow_tests(config) -> bool:
-    """The everyday `pytest`: no paths given, no marker expression (`-m slow` selects them), no --all, not CI."""
+    """The everyday `pytest`: no paths given, no marker expression naming them (`-m slow`), no --all, not CI."""
     no_paths = config.args_source in (pytest.Config.ArgsSource.TESTPATHS, pytest.Config.ArgsSource.INVOCATION_DIR)
-    return (no_paths and not config.option.markexpr and not config.getoption("run_all")
+    return (no_paths and "slow" not in config.option.markexpr and not config.getoption("run_all")
             and os.environ.get("CI") != "true")
 
 
