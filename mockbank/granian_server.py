@@ -1,8 +1,8 @@
 """granian, the Rust HTTP server, for ``mockbank serve --server granian`` (``pip install 'mockbank[fast]'``).
 
 It answered 1.1-1.4x waitress's requests per second here while waitress ran 8 requests at once per process;
-against waitress running one at a time (``--active-threads``, the default on SQLite) it answers 0.6-1.0x of
-them (``bench/README.md``). And granian writes every status line itself with the standard reason phrase, so a
+against waitress running one at a time on the thread that read it (``--active-threads``, the default on SQLite)
+it answers 0.5-0.8x of them (``bench/README.md``). And granian writes every status line itself with the standard reason phrase, so a
 rejected signature goes out as ``401 Unauthorized``, not ``401 Invalid Signature`` (the JSON body, with its
 diagnosis, is the same).
 
