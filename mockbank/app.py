@@ -117,7 +117,9 @@ def _raw_body(request: Request) -> Any:
     try:
         raw = request.get_data(cache=True)
     except RequestEntityTooLarge:  # already answered 413; the journal notes the size only
-        return f"({request.content_length} bytes, over the size limit: not read)"
+        size = (f"{request.content_length} bytes" if request.content_length is not None else
+                f"more than {request.max_content_length} bytes")
+        return f"({size}, over the size limit: not read)"
     if not raw:
         return None
     text = raw.decode("utf-8", "replace")

@@ -19,11 +19,13 @@ What the waitress server has and granian maps differently (see README, "mockbank
 - ``--header-timeout`` is its HTTP/1 header read timeout, which also ends a keep-alive connection that sends
   no next request in that time; ``--idle-timeout`` has no granian setting;
 - ``--max-header-bytes`` bounds its HTTP/1 read buffer (at least 8 KiB); a larger head gets granian's own 431;
-- ``/_mock/*`` requests have no threads of their own: ``--threads`` (+2) is one pool for every request.
+- ``/_mock/*`` requests have no threads of their own: ``--threads`` (+2) is one pool for every request;
+- a chunked body (no ``Content-Length``) is read by :class:`ChunkedBodyLimit` up to one byte past ``--max-body``.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import signal
@@ -33,6 +35,8 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
+
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from mockbank.faults import DROPPED
 from mockbank.http_server import ServerLimits, raise_file_limit
@@ -96,11 +100,12 @@ class _WorkerApp:
 
     app_factory: Callable[[], Any]
     parent: int
+    max_body: int
 
     def __call__(self) -> Any:
         threading.Thread(target=_stop_when_orphaned, args=(self.parent,), name="mockbank-parent-watch",
                          daemon=True).start()
-        return WithoutProcessEnvironment(self.app_factory())
+        return WithoutProcessEnvironment(ChunkedBodyLimit(self.app_factory(), self.max_body))
 
 
 def _stop_when_orphaned(parent: int) -> None:
@@ -127,6 +132,44 @@ class WithoutProcessEnvironment:
             if environ.get(name) == value:
                 del environ[name]
         return self.app(environ, start_response)
+
+
+class ChunkedBodyLimit:
+    """A chunked body (``Transfer-Encoding``, no ``Content-Length``) over ``max_body`` answers 413, as under waitress.
+
+    granian hands the app such a body as a stream, and werkzeug reads it up to ``MAX_CONTENT_LENGTH`` and stops
+    there without a word: the app would see a body cut short (a 400 "not JSON"). This reads it first, up to one
+    byte past the limit; a body that fits is handed on whole, a longer one as a stream that refuses to be read
+    (werkzeug's ``RequestEntityTooLarge``), so mockbank answers its JSON 413 and journals the request.
+    """
+
+    def __init__(self, app: Callable, max_body: int):
+        self.app = app
+        self.max_body = max_body
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Any:
+        if "HTTP_TRANSFER_ENCODING" in environ and "CONTENT_LENGTH" not in environ:
+            body = _read_up_to(environ["wsgi.input"], self.max_body + 1)
+            environ["wsgi.input"] = io.BytesIO(body) if len(body) <= self.max_body else _TooLarge()
+            environ["wsgi.input_terminated"] = True
+        return self.app(environ, start_response)
+
+
+def _read_up_to(stream: Any, size: int) -> bytes:
+    body = bytearray()
+    while len(body) < size and (chunk := stream.read(size - len(body))):
+        body += chunk
+    return bytes(body)
+
+
+class _TooLarge(io.RawIOBase):
+    """The body of a request whose body is over the limit: reading it raises werkzeug's 413."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        raise RequestEntityTooLarge()
 
 
 def _server_class():
@@ -169,4 +212,4 @@ def serve_socket(app_factory: Callable[[], Any], listener: socket.socket, limits
                                                       max_buffer_size=max(MIN_BUFFER_BYTES, limits.max_header_bytes)),
         log_dictconfig=_LOGGING, log_level="warning", log_access=False, respawn_failed_workers=True,
         respawn_interval=1.0, workers_kill_timeout=STOP_SECONDS)
-    server.serve(target_loader=_WorkerApp(app_factory, os.getpid()), wrap_loader=False)
+    server.serve(target_loader=_WorkerApp(app_factory, os.getpid(), limits.max_body), wrap_loader=False)

@@ -97,6 +97,38 @@ def test_a_dropped_connection_fault_closes_the_connection_before_any_answer_body
     assert requests.get(url + "/status", timeout=10).status_code == 400  # the fault is used up
 
 
+def _chunked(text: str):
+    """A body requests sends chunked (no Content-Length): a generator of its pieces."""
+    for start in range(0, len(text), 100):
+        yield text[start:start + 100].encode()
+
+
+@needs_granian
+def test_a_chunked_body_over_the_limit_answers_413_and_one_within_it_arrives_whole(tmp_path):
+    process, url = start_granian(tmp_path, "--max-body", "1000")
+    try:
+        emulator = Remote(url)
+        over = requests.post(url + "/payment", data=_chunked(json.dumps({"requestId": "x" * 2000})),
+                             headers={"Content-Type": "application/json"}, timeout=10)
+        assert over.status_code == 413, over.text
+        assert over.json() == {"error": "payload-too-large", "message": "the request body is larger than 1000 bytes"}
+
+        body = {"requestId": "GRANIAN-CHUNKED", "transactions": [transaction("GC1", day=BANK_TODAY)]}
+        headers = signed_headers(emulator.credentials[0], body["requestId"], body["transactions"])
+        text = json.dumps(body)
+        assert 100 < len(text) <= 1000  # more than one chunk, within the limit
+        within = requests.post(url + "/payment", data=_chunked(text), headers=headers, timeout=10)
+        assert within.status_code == 200, within.text
+        assert within.json()["answers"][0]["paymentId"] == "GC1"
+
+        journal = requests.get(url + "/_mock/requests", timeout=10).json()
+        assert [entry["status"] for entry in journal] == [413, 200]
+        assert journal[0]["body"] == "(more than 1000 bytes, over the size limit: not read)"
+        assert journal[1]["body"] == body
+    finally:
+        stop_server(process)
+
+
 def session_on_worker(url: str, avoid: int | None) -> tuple[requests.Session, int]:
     """A keep-alive connection (so every request on it reaches the same worker) and that worker's pid."""
     for _ in range(200):
