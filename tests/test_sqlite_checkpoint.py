@@ -1,0 +1,68 @@
+"""SQLite's WAL is copied into the database file by a thread of the process, not by the request that fills it."""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+
+from mockbank.store import open_store
+from serving import wait_until
+
+THREAD_NAME = "mockbank-wal-checkpoint"
+
+
+def _checkpoint_threads() -> set[threading.Thread]:
+    return {thread for thread in threading.enumerate() if thread.name == THREAD_NAME}
+
+
+def _append(store, entries: int) -> None:
+    for number in range(entries):
+        store.journal_append({"path": "/status", "number": number, "padding": "x" * 3000})
+
+
+def _store_and_its_thread(tmp_path):
+    """A store on a file, after its first commit, and the checkpoint thread that commit started."""
+    before = _checkpoint_threads()
+    store = open_store(str(tmp_path / "bank.db"))
+    _append(store, 1)
+    started = _checkpoint_threads() - before
+    assert len(started) == 1
+    return store, started.pop()
+
+
+def test_committed_pages_reach_the_database_file_without_another_commit(tmp_path):
+    path = str(tmp_path / "bank.db")
+    store = open_store(path)
+    try:
+        size = os.path.getsize(path)
+        _append(store, 200)  # some 400 pages: far below the WAL length at which a commit copies them itself
+        wait_until(lambda: os.path.getsize(path) > size + 200 * 3000, "the WAL's pages copied into the file")
+        assert [entry["number"] for entry in store.journal()] == list(range(200))
+    finally:
+        store.close()
+
+
+def test_the_checkpoint_thread_starts_with_the_first_commit_and_stops_with_the_store(tmp_path):
+    store, thread = _store_and_its_thread(tmp_path)
+    store.close()
+    assert not thread.is_alive()
+
+
+def test_a_store_never_closed_stops_its_checkpoint_thread_when_collected(tmp_path):
+    store, thread = _store_and_its_thread(tmp_path)
+    del store
+    gc.collect()
+    wait_until(lambda: not thread.is_alive(), "the thread of a collected store ending")
+
+
+def test_a_store_disconnected_before_a_fork_starts_the_thread_again_at_its_next_commit(tmp_path):
+    store, thread = _store_and_its_thread(tmp_path)
+    try:
+        store.database.disconnect()  # what `serve --workers` does before it forks
+        assert not thread.is_alive()
+        before = _checkpoint_threads()
+        _append(store, 1)
+        assert len(_checkpoint_threads() - before) == 1
+    finally:
+        store.close()
