@@ -20,7 +20,7 @@ What the waitress server has and granian maps differently (see README, "mockbank
   no next request in that time; ``--idle-timeout`` has no granian setting;
 - ``--max-header-bytes`` bounds its HTTP/1 read buffer (at least 8 KiB); a larger head gets granian's own 431;
 - ``/_mock/*`` requests have no threads of their own: ``--threads`` (+2) is one pool for every request;
-- a chunked body (no ``Content-Length``) is read by :class:`ChunkedBodyLimit` up to one byte past ``--max-body``.
+- a body without ``Content-Length`` is read by :class:`ChunkedBodyLimit` up to one byte past ``--max-body``.
 """
 
 from __future__ import annotations
@@ -135,7 +135,8 @@ class WithoutProcessEnvironment:
 
 
 class ChunkedBodyLimit:
-    """A chunked body (``Transfer-Encoding``, no ``Content-Length``) over ``max_body`` answers 413, as under waitress.
+    """A body without ``Content-Length`` (HTTP/1.1 chunked, or HTTP/2) over ``max_body`` answers 413, as under
+    waitress.
 
     granian hands the app such a body as a stream, and werkzeug reads it up to ``MAX_CONTENT_LENGTH`` and stops
     there without a word: the app would see a body cut short (a 400 "not JSON"). This reads it first, up to one
@@ -148,7 +149,7 @@ class ChunkedBodyLimit:
         self.max_body = max_body
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Any:
-        if "HTTP_TRANSFER_ENCODING" in environ and "CONTENT_LENGTH" not in environ:
+        if "CONTENT_LENGTH" not in environ:
             body = _read_up_to(environ["wsgi.input"], self.max_body + 1)
             environ["wsgi.input"] = io.BytesIO(body) if len(body) <= self.max_body else _TooLarge()
             environ["wsgi.input_terminated"] = True

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gc
 import os
+import queue
 import threading
+import time
 
 from mockbank.store import open_store
 from serving import wait_until
@@ -36,9 +38,9 @@ def test_committed_pages_reach_the_database_file_without_another_commit(tmp_path
     store = open_store(path)
     try:
         size = os.path.getsize(path)
-        _append(store, 200)  # some 400 pages: far below the WAL length at which a commit copies them itself
-        wait_until(lambda: os.path.getsize(path) > size + 200 * 3000, "the WAL's pages copied into the file")
-        assert [entry["number"] for entry in store.journal()] == list(range(200))
+        _append(store, 50)  # some 250 pages: below the WAL length at which SQLite's commit would copy them
+        wait_until(lambda: os.path.getsize(path) > size + 50 * 3000, "the WAL's pages copied into the file")
+        assert [entry["number"] for entry in store.journal()] == list(range(50))
     finally:
         store.close()
 
@@ -66,3 +68,32 @@ def test_a_store_disconnected_before_a_fork_starts_the_thread_again_at_its_next_
         assert len(_checkpoint_threads() - before) == 1
     finally:
         store.close()
+
+
+def test_a_commit_after_close_starts_no_thread_and_recreates_no_file():
+    """A request outliving its server's stop may still commit on its own connection, after close()."""
+    store = open_store(":memory:")
+    file = store.database.file
+    commits = queue.Queue()
+    done = queue.Queue()
+
+    def request_thread() -> None:
+        while (entries := commits.get()) is not None:
+            _append(store, entries)
+            done.put(entries)
+
+    worker = threading.Thread(target=request_thread)
+    worker.start()
+    try:
+        commits.put(1)
+        assert done.get(timeout=10) == 1
+        store.close()
+        before = _checkpoint_threads()
+        commits.put(1)
+        assert done.get(timeout=10) == 1
+        time.sleep(0.2)
+        assert _checkpoint_threads() - before == set()
+        assert not os.path.exists(file)
+    finally:
+        commits.put(None)
+        worker.join()
