@@ -9,6 +9,7 @@ import threading
 import time
 
 from mockbank.store import open_store
+from mockbank.store.sqlite import CHECKPOINT_DELAY_SECONDS
 from serving import wait_until
 
 THREAD_NAME = "mockbank-wal-checkpoint"
@@ -97,3 +98,24 @@ def test_a_commit_after_close_starts_no_thread_and_recreates_no_file():
     finally:
         commits.put(None)
         worker.join()
+
+
+class _SlowClear(threading.Event):
+    """An event whose clear() takes a while: it widens the microseconds between the checkpoint thread's wait
+    ending and its clearing the event, where a stop() once lost its wake-up and waited forever."""
+
+    def clear(self) -> None:
+        time.sleep(0.2)
+        super().clear()
+
+
+def test_stopping_while_the_thread_wakes_for_a_checkpoint_does_not_wait_forever(tmp_path):
+    store = open_store(str(tmp_path / "bank.db"))
+    checkpointer = store.database._checkpointer
+    checkpointer._committed = _SlowClear()
+    _append(store, 1)
+    time.sleep(CHECKPOINT_DELAY_SECONDS + 0.1)  # the thread's wait is over; it is clearing the event
+    closing = threading.Thread(target=store.close)
+    closing.start()
+    closing.join(timeout=10)
+    assert not closing.is_alive(), "close() waits for a checkpoint thread that lost its wake-up"

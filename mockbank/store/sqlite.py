@@ -122,9 +122,10 @@ class WalCheckpointer:
     was copied. So the commit that finds :data:`AUTOCHECKPOINT_PAGES` in the WAL still runs SQLite's own
     checkpoint, in its writers' turn (no writer of any process adds pages meanwhile): it copies the pages the
     thread has not yet, and the commit after it writes the WAL from its start again. That bounds the WAL: to
-    about 40 MB under sustained load, where SQLite's default keeps it near 4 MB (the file keeps its size, and is
-    written over: cutting it back after each start cost as much as the checkpoints saved, ``bench/README.md``).
-    If the thread holds the checkpoint at that moment, the next commit tries again.
+    about 40 MB under sustained writes, where SQLite's default keeps it near 4 MB (the file keeps its size, and
+    is written over: cutting it back after each start cost as much as the checkpoints saved, ``bench/README.md``).
+    If the thread holds the checkpoint at that moment, the next commit tries again. (A reader that never pauses
+    keeps any WAL from starting over, this one as SQLite's default.)
 
     The thread starts at the first commit and stops with :meth:`stop` (the next commit starts it again), or for
     good with :meth:`close` or when its database is garbage collected.
@@ -176,6 +177,8 @@ class WalCheckpointer:
         try:
             while self._committed.wait() and not stopping.wait(CHECKPOINT_DELAY_SECONDS):
                 self._committed.clear()  # commits from now on ask for the next checkpoint
+                if stopping.is_set():  # stop() came between the wait and the clear, which undid its wake-up
+                    break
                 try:
                     if db is None:
                         db = self._connect()
