@@ -13,6 +13,7 @@ commits (:class:`WalCheckpointer`), not by the request whose commit fills the WA
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -289,8 +290,7 @@ class SqliteDatabase(Database):
         except OSError as error:
             raise StoreError(f"--db {path}: cannot create its lock file {self._file}-writer ({error.strerror})") \
                 from None
-        self._checkpointer = WalCheckpointer(
-            lambda file=self._file, sync=self._synchronous: _connect(file, sync, create=False))
+        self._checkpointer = WalCheckpointer(functools.partial(_connect, self._file, self._synchronous, create=False))
         weakref.finalize(self, self._checkpointer.close)
         try:
             self._keeper = self._connect()
