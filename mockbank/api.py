@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from mockbank import render, routes, schemas, signing, verification
 from mockbank.accounts import normalize_account
-from mockbank.faults import DROP_HEADER, reshape
+from mockbank.faults import DROP_HEADER, DROP_STATUS, reshape
 from mockbank.web import (ApiError, add_routes, current_bank, current_faults, current_route, json_body, json_response,
                           query_dict, runtime, schema_error)
 
@@ -78,7 +78,7 @@ def _inject_fault(when: str) -> Response | None:
         if current_faults().wait(fault.delay_ms, request.environ):
             return None  # DELETE /_mock/faults released it: the request goes on without the fault
     if fault.drop:
-        response = json_response({"error": "dropped"}, 599)
+        response = json_response({"error": "dropped"}, DROP_STATUS)
         response.headers[DROP_HEADER] = "1"
         return response
     if fault.status:

@@ -16,7 +16,7 @@ from mockbank.control_auth import TOKEN_HEADER, is_control_path, token_matches
 from mockbank.bank import Bank
 from mockbank.errors import BankError, Conflict, NotFound
 from mockbank.settings import DEFAULT_MAX_BODY
-from mockbank.faults import DROP_HEADER, DropConnectionMiddleware
+from mockbank.faults import DROP_HEADER, DROP_STATUS, DropConnectionMiddleware
 from mockbank.journal_limits import bounded_body, bounded_headers
 from mockbank.rawjson import RawJson
 from mockbank.sandboxes import SandboxManager
@@ -74,7 +74,7 @@ class Runtime:
     def record(self, bank: Bank, request: Request, response: Response, body: Any, verdict: dict[str, Any] | None,
                started: float) -> None:
         """Write one API request with its answer and signature verdict to ``bank``'s journal."""
-        dropped = DROP_HEADER in response.headers
+        dropped = response.status_code == DROP_STATUS and DROP_HEADER in response.headers
         limit, truncated = bank.settings.journal_value_max, {}
         entry = {
             "time": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
@@ -96,7 +96,7 @@ class Runtime:
 
 #: A number written with an exponent, or with 300 digits in a row: read back from the text it could differ from the
 #: value the journal would write (1.0e2 is the integer 100 to mockbank, 1e400 a number beyond a float's range).
-_UNUSUAL_NUMBER = re.compile(r"[0-9][eE]|[0-9]{300}")
+_UNUSUAL_NUMBER = re.compile(r"[0-9](?:[eE]|[0-9]{299})")
 
 
 def _journal_body(request: Request, body: Any, limit: int, truncated: dict[str, int]) -> Any:

@@ -128,7 +128,7 @@ class Bank:
     # ------------------------------------------------------------------ clock and progression settings
 
     def clock(self) -> clock.ClockState:
-        return clock.ClockState(**self.store.get("clock", {}))
+        return self.store.derived("clock", lambda: clock.ClockState(**self.store.get("clock", {})))
 
     def now(self) -> datetime:
         return self.clock().now()

@@ -24,6 +24,8 @@ from mockbank.store import Store
 
 INJECTABLE_STATUSES = (500, 502, 503, 504)
 DROP_HEADER = "X-Mockbank-Drop-Connection"
+#: The status of the response that carries :data:`DROP_HEADER` inside mockbank (it never reaches a client).
+DROP_STATUS = 599
 #: The WSGI environ key of what a server may offer a request about to sleep in a delay: a callable returning a
 #: context manager, inside which the request leaves its turn to others (mockbank.http_server).
 WAITING_KEY = "mockbank.waiting"

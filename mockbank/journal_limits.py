@@ -24,6 +24,9 @@ def bounded_headers(headers: dict[str, str], limit: int, truncated: dict[str, in
     """The headers with every value longer than ``limit`` bytes cut; each cut one noted in ``truncated``."""
     kept = {}
     for name, value in headers.items():
+        if len(value) * 4 <= limit:  # no UTF-8 character takes more than 4 bytes
+            kept[name] = value
+            continue
         size = _size(value)
         if size > limit:
             truncated[f"/headers/{name.replace('~', '~0').replace('/', '~1')}"] = size

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 #: What orjson leaves to ``default`` as the standard library would (it writes datetimes and dataclasses itself).
-_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 #: Beyond this exponent a number is written as text: int() would spell out every digit, float() gives inf.
 LARGEST_EXPONENT = 300
@@ -34,7 +34,7 @@ def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> str:
     """
     default = default or decimal_to_json
     try:
-        return orjson.dumps(value, default=default, option=_ORJSON_OPTIONS).decode("utf-8")
+        return orjson.dumps(value, default=default, option=ORJSON_OPTIONS).decode("utf-8")
     except orjson.JSONEncodeError:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=default)
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
+
+from mockbank.jsonnumbers import ORJSON_OPTIONS, dumps
+
 
 class RawJson(str):
     """Text that is one complete JSON value (the caller vouches for it: it was parsed, or json.dumps wrote it).
@@ -20,8 +24,15 @@ class RawJson(str):
     __slots__ = ()
 
 
-def dumps_object(document: Mapping[str, Any], dumps: Callable[[Any], str]) -> str:
-    """``document`` (a dict) as JSON text, its keys in order: :class:`RawJson` values as they are, the others
-    written by ``dumps``."""
-    return "{" + ",".join(f"{dumps(key)}:{value.strip() if isinstance(value, RawJson) else dumps(value)}"
-                          for key, value in document.items()) + "}"
+def dumps_object(document: Mapping[str, Any], default: Callable[[Any], Any]) -> str:
+    """``document`` (a dict) as JSON text, its keys in order: :class:`RawJson` values as they are, the others as
+    :func:`mockbank.jsonnumbers.dumps` writes them with ``default``.
+
+    orjson writes the whole document in one call, each RawJson value placed as an ``orjson.Fragment``; a document
+    orjson refuses (an integer beyond 64 bits, a key that is not a string) is written value by value."""
+    try:
+        return orjson.dumps({key: orjson.Fragment(value.strip()) if isinstance(value, RawJson) else value
+                             for key, value in document.items()}, default=default, option=ORJSON_OPTIONS).decode()
+    except orjson.JSONEncodeError:
+        return "{" + ",".join(f"{dumps(key)}:{value.strip() if isinstance(value, RawJson) else dumps(value, default)}"
+                              for key, value in document.items()) + "}"

@@ -243,7 +243,10 @@ def json_body() -> dict[str, Any]:
 
 def query_dict(of=None) -> dict[str, Any]:
     """The query string as a dict: a key given once maps to a string, a repeated key to a list."""
-    return {key: values[0] if len(values) == 1 else values for key, values in (of or request).args.lists()}
+    of = of or request
+    if not of.environ.get("QUERY_STRING"):
+        return {}  # most POSTs: no MultiDict to build
+    return {key: values[0] if len(values) == 1 else values for key, values in of.args.lists()}
 
 
 def schema_error(violations: list, what: str = "request") -> ApiError:

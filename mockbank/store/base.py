@@ -9,14 +9,16 @@ inside a request (:meth:`Store.begin_request`) all of the request's writes commi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from mockbank.models import Account, Entry, Erp, Payment
+
+T = TypeVar("T")
 
 #: The root bank's sandbox id.
 ROOT = ""
@@ -114,6 +116,10 @@ class Store(Protocol):
         """A setting of the sandbox; ``fresh`` reads the database, not this request's snapshot."""
 
     def put(self, key: str, value: Any) -> None: ...
+    def derived(self, key: str, derive: Callable[[], T]) -> T:
+        """``derive()``, an immutable value computed from the sandbox's configuration only: within a request,
+        computed once per configuration generation and shared; outside one, computed each time."""
+
     def wipe(self) -> None:
         """Delete every row of this sandbox (the caller seeds it again in the same transaction)."""
 

@@ -41,6 +41,7 @@ class Scope:
     snapshot: Snapshot | None
     transaction: AbstractContextManager[Any] | None = None
     depth: int = 0  # store transactions entered and not yet left, inside this request
+    locked: set[str] = field(default_factory=set)  # sandboxes whose lock the open transaction holds
 
 
 class RequestScopes:

@@ -160,19 +160,25 @@ class SqlStore:
         return SqlStore(self.database, sandbox_id, self._scopes)
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[Database]:
+        """A write transaction of this sandbox, yielding the database; inside a request, the request's one."""
         scope = self._scopes.current()
         if scope is None:
             with self.database.transaction(self.sandbox_id):
-                yield
+                yield self.database
             return
         if scope.transaction is None:  # the request's first write: its one transaction begins
             scope.transaction = self.database.transaction(self.sandbox_id)
             scope.transaction.__enter__()
+            scope.locked = {self.sandbox_id}
         scope.depth += 1
         try:
-            with self.database.transaction(self.sandbox_id):  # joins it (and takes this sandbox's lock)
-                yield
+            if self.sandbox_id in scope.locked:
+                yield self.database
+            else:
+                with self.database.transaction(self.sandbox_id):  # joins it, taking this sandbox's lock too
+                    scope.locked.add(self.sandbox_id)
+                    yield self.database
         except BaseException as error:
             if scope.depth == 1:  # what would have been a transaction of its own failed: undo the request
                 self._scopes.abort(error)
@@ -224,11 +230,6 @@ class SqlStore:
     def _one(self, sql: str, *params: Any) -> Mapping[str, Any] | None:
         return self.database.fetchone(sql, (self.sandbox_id, *params))
 
-    @contextmanager
-    def _writing(self) -> Iterator[Database]:
-        with self.transaction():
-            yield self.database
-
     # ------------------------------------------------------------------ sandbox settings
 
     def get(self, key: str, default: Any = None, *, fresh: bool = False) -> Any:
@@ -239,15 +240,18 @@ class SqlStore:
         text = load() if fresh or key in _COUNTERS else self._cached(("meta", key), load)
         return default if text is None else json.loads(text)  # parsed each time: callers may change it
 
+    def derived(self, key: str, derive: Callable[[], Any]) -> Any:
+        return self._cached(("derived", key), derive)
+
     def put(self, key: str, value: Any) -> None:
-        with self._writing() as db:
+        with self.transaction() as db:
             if key not in _COUNTERS:
                 self._configured(db)
             db.execute("INSERT INTO meta (sandbox, key, value) VALUES (?, ?, ?) ON CONFLICT (sandbox, key) "
                        "DO UPDATE SET value = excluded.value", (self.sandbox_id, key, _dumps(value)))
 
     def wipe(self) -> None:
-        with self._writing() as db:
+        with self.transaction() as db:
             for table in SANDBOX_TABLES:
                 db.execute(f"DELETE FROM {table} WHERE sandbox = ?", (self.sandbox_id,))
             self._configured(db)
@@ -255,7 +259,7 @@ class SqlStore:
     # ------------------------------------------------------------------ ERPs and accounts
 
     def add_erp(self, erp: Erp) -> None:
-        with self._writing() as db:
+        with self.transaction() as db:
             self._configured(db)
             db.execute("INSERT INTO erps (sandbox, service_provider, api_key, progression) VALUES (?, ?, ?, ?)",
                        (self.sandbox_id, erp.service_provider, erp.api_key, erp.progression))
@@ -273,7 +277,7 @@ class SqlStore:
 
     def add_account(self, account: Account) -> None:
         data = {"name": account.name, "bic": account.bic, "owner": account.owner}
-        with self._writing() as db:
+        with self.transaction() as db:
             self._configured(db)
             position = db.fetchone("SELECT COUNT(*) AS n FROM accounts WHERE sandbox = ?", (self.sandbox_id,))["n"]
             db.execute("INSERT INTO accounts (sandbox, account, service_provider, integration_code, currency, data, "
@@ -302,7 +306,7 @@ class SqlStore:
             for row in self._all("SELECT * FROM accounts WHERE sandbox = ? ORDER BY position")})
 
     def set_account_progression(self, number: str, mode: str | None) -> bool:
-        with self._writing() as db:
+        with self.transaction() as db:
             self._configured(db)
             return db.execute("UPDATE accounts SET progression = ? WHERE sandbox = ? AND account = ?",
                               (mode, self.sandbox_id, number)) > 0
@@ -311,7 +315,7 @@ class SqlStore:
 
     def add_entries(self, account: str, entries: Iterable[NewEntry]) -> None:
         """Book many entries at once, in the given order (seeding a statement history)."""
-        with self._writing() as db:
+        with self.transaction() as db:
             count = int(self._one("SELECT COUNT(*) AS n FROM entries WHERE sandbox = ? AND account = ?", account)["n"])
             db.executemany("INSERT INTO entries (sandbox, account, entry_id, booking, value, amount_cents, data) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -322,7 +326,7 @@ class SqlStore:
 
     def add_entry(self, account: str, entry_id: str, booking: date, value: date, amount: Decimal,
                   details: dict[str, Any]) -> int:
-        with self._writing() as db:
+        with self.transaction() as db:
             # The statement's "sequence" numbers an account's entries 1, 2, 3, ... without gaps; ``seq`` is
             # shared by every account and sandbox, so it is not that number.
             count = self._one("SELECT COUNT(*) AS n FROM entries WHERE sandbox = ? AND account = ?", account)
@@ -365,7 +369,7 @@ class SqlStore:
         return {_day(row["booking"]): from_cents(int(row["total"])) for row in rows}
 
     def unfetched_entries(self, service_provider: str, account: str, last: date) -> list[Entry]:
-        with self._writing() as db:
+        with self.transaction() as db:
             rows = self._all("SELECT * FROM entries e WHERE sandbox = ? AND account = ? AND booking <= ? AND NOT "
                              "EXISTS (SELECT 1 FROM fetched f WHERE f.service_provider = ? AND f.seq = e.seq) "
                              "ORDER BY booking, seq", account, last.isoformat(), service_provider)
@@ -377,7 +381,7 @@ class SqlStore:
     # ------------------------------------------------------------------ payments
 
     def new_trans_id(self, account: str, request_id: str) -> str:
-        with self._writing() as db:
+        with self.transaction() as db:
             key = db.insert("INSERT INTO transfers (sandbox, account, request_id) VALUES (?, ?, ?) RETURNING trans_id",
                             (self.sandbox_id, account, request_id))
             return str(TRANS_ID_BASE + key)
@@ -411,7 +415,7 @@ class SqlStore:
             row_id=row["id"])
 
     def add_payment(self, payment: Payment) -> Payment:
-        with self._writing() as db:
+        with self.transaction() as db:
             row_id = db.insert("INSERT INTO payments (sandbox, account, payment_id, trans_id, end_to_end_id, status, "
                                "step, changed_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                                (self.sandbox_id, payment.account, payment.payment_id, payment.trans_id,
@@ -420,7 +424,7 @@ class SqlStore:
         return replace(payment, row_id=row_id)
 
     def update_payment(self, payment: Payment) -> None:
-        with self._writing() as db:
+        with self.transaction() as db:
             db.execute("UPDATE payments SET status = ?, step = ?, changed_at = ?, data = ? WHERE id = ?",
                        (int(payment.status), payment.step, payment.changed_at.isoformat(),
                         self._payment_document(payment), payment.row_id))
@@ -451,9 +455,9 @@ class SqlStore:
 
     def journal_append(self, entry: dict[str, Any], keep: int | None = None) -> int:
         """Append an entry; with ``keep``, the oldest entries beyond that many are dropped (and counted)."""
-        with self._writing() as db:
+        with self.transaction() as db:
             entry_id = db.insert("INSERT INTO journal (sandbox, entry) VALUES (?, ?) RETURNING id",
-                                 (self.sandbox_id, dumps_object(entry, _dumps)))
+                                 (self.sandbox_id, dumps_object(entry, journal_value)))
             if keep is not None:
                 size = int(db.insert("INSERT INTO meta (sandbox, key, value) VALUES (?, 'journalSize', '1') "
                                      "ON CONFLICT (sandbox, key) DO UPDATE SET "
@@ -482,7 +486,7 @@ class SqlStore:
         return [{"id": row["id"], **json.loads(row["entry"])} for row in rows]
 
     def journal_clear(self) -> int:
-        with self._writing() as db:
+        with self.transaction() as db:
             self.put("journalSize", 0)
             return db.execute("DELETE FROM journal WHERE sandbox = ?", (self.sandbox_id,))
 
@@ -493,7 +497,7 @@ class SqlStore:
     # ------------------------------------------------------------------ faults
 
     def add_fault(self, spec: dict[str, Any], remaining: int | None) -> int:
-        with self._writing() as db:
+        with self.transaction() as db:
             self._configured(db)
             return db.insert("INSERT INTO faults (sandbox, spec, remaining) VALUES (?, ?, ?) RETURNING id",
                              (self.sandbox_id, json.dumps(spec), remaining))
@@ -504,12 +508,12 @@ class SqlStore:
         return [{"id": fault_id, "remaining": remaining, **json.loads(spec)} for fault_id, remaining, spec in rows]
 
     def clear_faults(self) -> int:
-        with self._writing() as db:
+        with self.transaction() as db:
             self._configured(db)
             return db.execute("DELETE FROM faults WHERE sandbox = ?", (self.sandbox_id,))
 
     def take_fault(self, fault_id: int) -> bool:
-        with self._writing() as db:
+        with self.transaction() as db:
             row = db.fetchone("SELECT remaining FROM faults WHERE id = ? AND sandbox = ?", (fault_id, self.sandbox_id))
             if row is None:
                 return False
