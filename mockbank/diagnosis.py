@@ -27,7 +27,7 @@ from operator import itemgetter
 from typing import Any
 
 from mockbank.money import to_decimal
-from mockbank.signing import FIELDS, NOW_FORMAT, SEPARATOR, Payload, key_bytes, mac, parse_api_key
+from mockbank.signing import FIELDS, NOW_FORMAT, SEPARATOR, Payload, key_bytes, mac_with, parse_api_key
 
 #: Cause codes in the order a combined mistake is reported (the first is the ``cause``).
 MISTAKE_ORDER = ("key-byte-order", "key-as-text", "token-case", "token-not-hashed", "token-encoding",
@@ -152,12 +152,14 @@ def _diagnose(item: SignedItem, secrets: SigningSecrets, auth_time: str, thoroug
     fields = dict(zip(FIELDS, item.payload.components()))
     key = secrets.key
     tried: set[tuple[bytes, str]] = set()
+    macs: dict[bytes, Callable[[str], bytes]] = {}
     for combination in _combinations(_dimensions(item, secrets, fields, auth_time, thorough)):
         combo_key, text = _apply(combination, key, fields)
         if (combo_key, text) in tried:
             continue
         tried.add((combo_key, text))
-        encoding = received.get(mac(combo_key, text))
+        mac_under_key = macs.get(combo_key) or macs.setdefault(combo_key, mac_with(combo_key))
+        encoding = received.get(mac_under_key(text))
         if encoding is None:
             continue
         variants = list(combination)
@@ -179,12 +181,14 @@ def _describe(hash_id: str, variants: Sequence[Variant]) -> Diagnosis:
 
 
 def _apply(combination: Sequence[Variant], key: bytes, fields: dict[str, str]) -> tuple[bytes, str]:
-    changed = dict(fields)
+    changed = fields
     join: Callable[[dict[str, str]], str] = _join_canonical
     for variant in combination:
         if variant.key is not None:
             key = variant.key
         if variant.component is not None:
+            if changed is fields:
+                changed = dict(fields)
             changed[variant.component[0]] = variant.component[1]
         if variant.join is not None:
             join = variant.join

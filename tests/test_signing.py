@@ -62,6 +62,15 @@ def test_sign_reproduces_the_vector_byte_for_byte(vector):
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=[v["id"] for v in VECTORS])
+def test_a_key_prepared_once_gives_each_payload_its_vector_hash(vector):
+    mac_under_key = signing.mac_with(signing.key_bytes(vector["inputs"]["api_key"]))
+    expected = vector["expected"]
+    for _ in range(2):  # hashing one payload leaves nothing behind for the next
+        assert [signing.encode_hash(mac_under_key(payload)) for payload in expected["payloads"]] == \
+            [entry["hash"] for entry in expected["hashes"]]
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=[v["id"] for v in VECTORS])
 def test_canonical_header_verifies(vector):
     verdict = verify_header(vector, vector["expected"]["authorization"])
     assert verdict.ok, verdict.message
