@@ -16,6 +16,11 @@ depends on timing, and their work is done beside the requests, not by them.
     python bench/instructions.py --kinds post,bare --requests 200
     python bench/instructions.py --source /tmp/old-checkout     # measure another checkout (PYTHONPATH)
 
+With ``--source``, the other checkout's ``mockbank`` package is measured; the schemas and fixtures (which the
+package maps from ``schemas/`` and ``fixtures/``) and the benchmark's own helpers (``serve_app.py``,
+``bare_app.py``, the request builders of ``throughput.py``) come from this checkout's installation, as with
+``throughput.py --source``.
+
 Needs valgrind (``apt-get install -y valgrind``). Exit status: 0 measured; 2 valgrind missing, bad arguments
 or a request answered with an unexpected status.
 """
@@ -74,21 +79,30 @@ def _answer(app, environ: dict) -> str:
 def child(kind: str, answered: int, signed: int) -> None:
     """Make the app, sign ``signed`` requests, answer the warm-up and ``answered`` of them; exit 3 on a status
     other than the kind's."""
-    from mockbank import fixtures  # first: from --source, before throughput.py puts this checkout on the path
-    from mockbank.store import sqlite
+    from mockbank.store import sqlite  # first: from --source, before throughput.py puts this checkout on the path
     sys.path.insert(0, str(BENCH))
-    import throughput
 
-    sqlite.AUTOCHECKPOINT_PAGES = 10 ** 9  # read by every connection the bank opens
+    sqlite.AUTOCHECKPOINT_PAGES = 10 ** 9  # read by every connection the bank opens (older checkouts: unused)
     if hasattr(sqlite, "WalCheckpointer"):
         sqlite.WalCheckpointer.committed = lambda self: None
 
-    if kind == "bare":
-        import bare_app
-        app = bare_app.app
-    else:
-        import serve_app
-        app = serve_app.make_app(str(Path(tempfile.mkdtemp()) / "bench.db"))
+    with tempfile.TemporaryDirectory(prefix="mockbank-bench-") as work:
+        if kind == "bare":
+            import bare_app
+            _answer_all(kind, bare_app.app, answered, signed)
+        else:
+            import serve_app
+            app = serve_app.make_app(str(Path(work) / "bench.db"))
+            try:
+                _answer_all(kind, app, answered, signed)
+            finally:
+                app.extensions["mockbank"].bank.store.close()
+
+
+def _answer_all(kind: str, app, answered: int, signed: int) -> None:
+    import throughput
+    from mockbank import fixtures
+
     creds = fixtures.load().credentials()[0]
     known = ("Pinstructions1", "Pinstructions2")
     if kind == "status":
@@ -160,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--requests: must be at least 1")
     if args.source is not None and not (args.source / "mockbank" / "__init__.py").is_file():
         parser.error(f"--source {args.source}: no mockbank package there")
+    if args.json and not Path(args.json).resolve().parent.is_dir():
+        parser.error(f"--json {args.json}: no such folder")
     if shutil.which("valgrind") is None:
         print("instructions.py: valgrind is not installed (apt-get install -y valgrind)", file=sys.stderr)
         return 2

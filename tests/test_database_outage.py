@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -104,3 +105,32 @@ def test_an_error_after_which_sqlite_ended_the_transaction_itself_is_not_hidden(
         assert database.fetchone("SELECT value FROM meta WHERE key = 'probe'")["value"] == "1"
     finally:
         store.close()
+
+
+def test_a_write_after_one_whose_transaction_could_not_begin_is_still_a_transaction(tmp_path, monkeypatch):
+    """An injected delay committed the request's first writes; the route's next write finds the database locked
+    (answered 503); the journal entry written after it is still one transaction, kept at the request's end."""
+    path = str(tmp_path / "bank.db")
+    store, other = open_store(path), open_store(path)
+    begin = store.database.transaction
+
+    @contextmanager
+    def locked(lock):
+        monkeypatch.setattr(store.database, "transaction", begin)  # once
+        raise sqlite3.OperationalError("database is locked")
+        yield
+
+    try:
+        store.begin_request()
+        store.put("before-the-delay", 1)
+        store.checkpoint()
+        monkeypatch.setattr(store.database, "transaction", locked)
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            store.put("the-route", 2)
+        store.journal_append({"path": "/payment"}, keep=10)
+        assert other.journal() == []  # not written on its own, outside the request's transaction
+        store.end_request()
+        assert [entry["path"] for entry in other.journal()] == ["/payment"]
+    finally:
+        store.close()
+        other.close()

@@ -26,13 +26,18 @@ BUDGET = 800
 @pytest.fixture
 def macs(monkeypatch):
     calls = []
-    real = diagnosis.mac
+    real = diagnosis.mac_with
 
-    def counted(key, text):
-        calls.append(text)
-        return real(key, text)
+    def counted(key):
+        mac_under_key = real(key)
 
-    monkeypatch.setattr(diagnosis, "mac", counted)
+        def counted_mac(text):
+            calls.append(text)
+            return mac_under_key(text)
+
+        return counted_mac
+
+    monkeypatch.setattr(diagnosis, "mac_with", counted)
     return calls
 
 

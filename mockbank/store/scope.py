@@ -113,6 +113,7 @@ class RequestScopes:
 
 def _close(scope: Scope, error: BaseException | None) -> None:
     transaction, scope.transaction = scope.transaction, None
+    scope.locked = set()  # a later write begins a transaction of its own, with its lock
     if transaction is None:
         return
     if error is None:

@@ -168,9 +168,9 @@ class SqlStore:
                 yield self.database
             return
         if scope.transaction is None:  # the request's first write: its one transaction begins
-            scope.transaction = self.database.transaction(self.sandbox_id)
-            scope.transaction.__enter__()
-            scope.locked = {self.sandbox_id}
+            transaction = self.database.transaction(self.sandbox_id)
+            transaction.__enter__()  # kept only once begun: a failed begin leaves the next write to begin anew
+            scope.transaction, scope.locked = transaction, {self.sandbox_id}
         scope.depth += 1
         try:
             if self.sandbox_id in scope.locked:
