@@ -98,6 +98,15 @@ def test_amounts_keep_sign_digits_decimals_and_type():
     assert hide.amount(0) == 0
 
 
+@pytest.mark.parametrize("key, amount", [(b"same-4", 3), (b"same-19", 0.5), (b"same-30", Decimal("-9")),
+                                         (b"same-3210", 217), (b"zero-31", Decimal("-9")), (b"zero-87", -0.5),
+                                         (b"zero-397", Decimal("0.01"))])
+def test_an_amount_drawn_as_itself_or_as_zero_is_drawn_again(key, amount):
+    fake = Anonymiser(key).amount(amount)  # each key draws the amount's own digits, or zeros, first
+    assert fake not in (0, amount) and type(fake) is type(amount) and (fake < 0) == (amount < 0)
+    assert len(str(abs(int(fake)))) == len(str(abs(int(amount)))) and Anonymiser(key).amount(amount) == fake
+
+
 def test_json_keeps_codes_dates_and_structure_and_replaces_the_rest():
     hide = Anonymiser()
     body = {"account": "52470004471238", "currency": "DKK", "created": "2015-05-21T12:45:23+02:00",

@@ -106,7 +106,14 @@ class Anonymiser:
         digits = [str(byte % 10) for byte in stream]
         if whole_digits > 1 and digits[0] == "0":
             digits[0] = str(1 + stream[0] % 9)
-        fake = Decimal("".join(digits[:whole_digits]) + ("." + "".join(digits[whole_digits:]) if decimals else ""))
+
+        def drawn() -> Decimal:
+            return Decimal("".join(digits[:whole_digits]) + ("." + "".join(digits[whole_digits:]) if decimals else ""))
+
+        fake = drawn()
+        while fake in (0, abs(value)):  # zero would lose the sign; the real amount (1 in 10**digits) is not hidden
+            digits[-1] = str((int(digits[-1]) + 1) % 10 or 1)
+            fake = drawn()
         if value < 0:
             fake = -fake
         if isinstance(number, int):
