@@ -22,7 +22,7 @@ package maps from ``schemas/`` and ``fixtures/``) and the benchmark's own helper
 ``throughput.py --source``.
 
 Needs valgrind (``apt-get install -y valgrind``). Exit status: 0 measured; 2 valgrind missing, bad arguments
-or a request answered with an unexpected status.
+or a request answered with an unexpected status; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -188,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError as error:
         print(f"instructions.py: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("instructions.py: interrupted", file=sys.stderr)
+        return 130
     print("\n".join(report(figures)))
     if args.json:
         Path(args.json).write_text(json.dumps({"source": str(source), "requests": args.requests,
