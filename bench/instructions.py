@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import dataclasses
-import io
 import json
 import os
 import re
@@ -58,16 +57,10 @@ _COLLECTED = re.compile(r"Collected : (\d+)")
 
 
 def _environ(method: str, target: str, body: bytes | None, headers: dict[str, str]) -> dict:
-    path, _, query = target.partition("?")
-    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "127.0.0.1",
-               "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
-               "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body or b""),
-               "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False,
-               "wsgi.run_once": False, "CONTENT_LENGTH": str(len(body or b""))}
-    for name, value in headers.items():
-        key = name.upper().replace("-", "_")
-        environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"] = value
-    return environ
+    """The WSGI environ of one request, built before the counted requests run."""
+    from werkzeug.test import EnvironBuilder
+
+    return EnvironBuilder(path=target, method=method, data=body, headers=headers).get_environ()
 
 
 def _answer(app, environ: dict) -> str:
