@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from mockbank import fik
-from mockbank.money import EXCHANGE_RATES, MAX_AMOUNT, iban_is_valid
+from mockbank.money import EXCHANGE_RATES, MAX_AMOUNT, iban_is_valid, round_cents
 
 _IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}")
 _DIGITS = re.compile(r"[0-9]{6,14}")
@@ -29,6 +29,10 @@ def transaction_errors(transaction: dict[str, Any], amount: Decimal | None,
     elif amount >= MAX_AMOUNT:
         errors.append({"code": "AM02", "field": "amount",
                        "text": f"amount {transaction.get('amount')!s} is too large (the limit is {MAX_AMOUNT:f})"})
+    elif round_cents(amount) == 0:  # the bank pays and books amounts rounded to two decimals
+        errors.append({"code": "AM01", "field": "amount",
+                       "text": f"amount {transaction.get('amount')!s} is 0.00 rounded to two decimals: it must be a "
+                               "positive number"})
     if transaction.get("currency") not in EXCHANGE_RATES:
         errors.append({"code": "AM03", "field": "currency",
                        "text": f"currency {transaction.get('currency')!r} is not supported "
@@ -60,7 +64,8 @@ def _rule(name: str, field: str, code: str, description: str, status: int = 32) 
 
 #: Every check a payment must pass; each failure answers the payment with ``status`` and ``code``.
 CATALOGUE: tuple[dict[str, Any], ...] = (
-    _rule("amount-positive", "amount", "AM12", "amount must be a positive number (0: AM01)"),
+    _rule("amount-positive", "amount", "AM12", "amount must be a positive number (0, or below 0.005, which rounds to "
+                                                 "0.00: AM01)"),
     _rule("amount-limit", "amount", "AM02", f"amount must be below {MAX_AMOUNT:f}"),
     _rule("currency-supported", "currency", "AM03", f"currency must be one of {', '.join(EXCHANGE_RATES)}"),
     _rule("creditor-account", "account", "AC01", "account must be a BBAN (up to 14 digits), an IBAN with valid "

@@ -125,11 +125,17 @@ def validator(name: str):
 
 @functools.cache
 def _fast_validator(name: str):
-    """A compiled (jsonschema-rs) validator for the valid-instance fast path, or None without it."""
+    """A compiled (jsonschema-rs) validator for the valid-instance fast path, or None without it.
+
+    Formats are checked by jsonschema's own checker on this path too, so that both paths agree on what a valid
+    ``date`` is: jsonschema-rs takes the year 0000, which Python's dates (and so the bank) cannot hold.
+    """
     if jsonschema_rs is None:
         return None
     registry = jsonschema_rs.Registry([(BASE_URI + other + _SUFFIX, _raw(other)) for other in SCHEMA_NAMES])
-    return jsonschema_rs.validator_for(_raw(name), registry=registry, validate_formats=True)
+    checker = Draft202012Validator.FORMAT_CHECKER
+    formats = {format_name: functools.partial(checker.conforms, format=format_name) for format_name in checker.checkers}
+    return jsonschema_rs.validator_for(_raw(name), registry=registry, validate_formats=True, formats=formats)
 
 
 def violations(name: str, instance) -> list[Violation]:

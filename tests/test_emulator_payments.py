@@ -61,9 +61,9 @@ def test_amount_as_number_or_numeric_string(emulator):
 
 
 @pytest.mark.parametrize("field, value, code", [
-    ("amount", 0, "AM01"), ("amount", -5, "AM12"), ("amount", "abc", "FIELD"), ("currency", "XYZ", "AM03"),
+    ("amount", 0, "AM01"), ("amount", 0.004, "AM01"), ("amount", "0.001", "AM01"), ("amount", -5, "AM12"), ("amount", "abc", "FIELD"), ("currency", "XYZ", "AM03"),
     ("account", "not-an-account", "AC01"), ("account", "DK0000400440116243", "AC01"),
-    ("paymentDate", "2026-02-30", "FIELD"), ("paymentDate", "2026-11-20", "DT01"),
+    ("paymentDate", "2026-02-30", "FIELD"), ("paymentDate", "0000-01-01", "FIELD"), ("paymentDate", "2026-11-20", "DT01"),
 ])
 def test_an_invalid_payment_fails_alone_with_status_32_naming_the_field(emulator, field, value, code):
     bad = transaction("BAD", day=BANK_TODAY)

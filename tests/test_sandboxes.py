@@ -107,6 +107,10 @@ def test_inline_fixtures_make_the_sandbox_bank(emulator):
     ({"fixtures": {"erps": [{"serviceProvider": "E" * 201, "apiKey": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}],
                    "accounts": [{"account": "52470021527478", "integrationCode": "X", "serviceProvider": "E" * 201,
                                  "currency": "DKK"}]}}, "/fixtures/accounts/0/serviceProvider"),
+    ({"fixtures": {"erps": [{"serviceProvider": "A", "apiKey": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}],
+                   "accounts": [{"account": "52470021527478", "integrationCode": "X", "serviceProvider": "A",
+                                 "currency": "DKK", "entries": [{"booking": "0000-01-01", "amount": 1}]}]}},
+     "/fixtures/accounts/0/entries/0/booking"),
     ({"colour": "blue"}, ""),
 ])
 def test_bad_sandbox_options_are_refused_naming_the_field(emulator, body, pointer):

@@ -294,6 +294,8 @@ def _transaction(**changes):
      [("/transactions/0/amount", r"does not match '^-?[0-9]+(\.[0-9]+)?$'")]),
     ("payment-request", _transaction(paymentDate="2015-02-30"),
      [("/transactions/0/paymentDate", "is not a valid 'date'")]),
+    ("payment-request", _transaction(paymentDate="0000-01-01"),  # RFC 3339 has a year 0; Python's dates do not
+     [("/transactions/0/paymentDate", "is not a valid 'date'")]),
     ("payment-request", _transaction(paymentDate="20150415"),
      [("/transactions/0/paymentDate", "does not match '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'"),
       ("/transactions/0/paymentDate", "is not a valid 'date'")]),
