@@ -57,6 +57,18 @@ def test_every_page_renders_for_the_root_bank_and_for_a_sandbox(emulator):
         assert f'content="/sandboxes/{sandbox.sandbox_id}/_mock"' in sandbox_page
 
 
+@pytest.mark.parametrize("path, status", [
+    ("requests/99999999999999999999", 404), ("requests/" + "9" * 5000, 404), ("?before=99999999999999999999", 200),
+    ("?before=-99999999999999999999", 200), ("requests/rows?after=99999999999999999999", 200),
+    ("explain?request=99999999999999999999", 404),
+])
+def test_journal_ids_beyond_the_databases_integers_find_nothing(emulator, path, status):
+    _wrong_payment(emulator)
+    answer = requests.get(f"{emulator.url}/_mock/ui/{path}", timeout=10)
+    assert answer.status_code == status, answer.text[:300]
+    assert answer.headers["Content-Type"].startswith("text/html" if status == 200 else "application/json")
+
+
 def test_the_requests_page_shows_a_refused_signature_and_filters_it(emulator):
     assert _wrong_payment(emulator).status_code == 401
     emulator.client().balance()

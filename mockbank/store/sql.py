@@ -136,6 +136,11 @@ def journal_value(value: Any) -> Any:
         return str(value)
 
 
+def _id_bound(value: int) -> int:
+    """A journal id to compare with, within the database's integers (ids start at 1): any int a caller passes."""
+    return min(max(value, 0), _MAX_ID)
+
+
 def _day(text: str) -> date:
     return date.fromisoformat(text)
 
@@ -474,7 +479,7 @@ class SqlStore:
 
     def journal(self, since: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         sql = "SELECT id, entry FROM journal WHERE sandbox = ? AND id > ? ORDER BY id"
-        params: list[Any] = [since]
+        params: list[Any] = [_id_bound(since)]
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
@@ -482,7 +487,7 @@ class SqlStore:
 
     def journal_newest(self, before: int | None, limit: int) -> list[dict[str, Any]]:
         rows = self._all("SELECT id, entry FROM journal WHERE sandbox = ? AND id < ? ORDER BY id DESC LIMIT ?",
-                         _MAX_ID if before is None else before, limit)
+                         _MAX_ID if before is None else _id_bound(before), limit)
         return [{"id": row["id"], **json.loads(row["entry"])} for row in rows]
 
     def journal_clear(self) -> int:
