@@ -39,8 +39,9 @@ class SandboxMiddleware:
         match = _SANDBOX_PATH.fullmatch(environ.get("PATH_INFO", ""))
         if match:
             sandbox_id, rest = match.group(1), match.group(2) or "/"
-            environ = {**environ, SANDBOX_KEY: sandbox_id, "PATH_INFO": rest,
-                       "SCRIPT_NAME": f"{environ.get('SCRIPT_NAME', '')}/sandboxes/{sandbox_id}"}
+            # WSGI paths are bytes read as Latin-1; the id is the text the client meant (in a 404's message)
+            environ = {**environ, SANDBOX_KEY: sandbox_id.encode("latin-1").decode("utf-8", "replace"),
+                       "PATH_INFO": rest, "SCRIPT_NAME": f"{environ.get('SCRIPT_NAME', '')}/sandboxes/{sandbox_id}"}
         return self.app(environ, start_response)
 
 

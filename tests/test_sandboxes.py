@@ -125,6 +125,8 @@ def test_unknown_deleted_and_expired_sandboxes_answer_404_naming_them(emulator):
     for path in ("/sandboxes/nosuch/status", "/sandboxes/nosuch/_mock/health"):
         response = requests.get(emulator.url + path, timeout=10)
         assert response.status_code == 404 and "nosuch" in response.json()["message"]
+    unicode = requests.get(emulator.url + "/sandboxes/%C3%A6bl%C3%B8d/status", timeout=10)
+    assert unicode.status_code == 404 and "'æblød'" in unicode.json()["message"]
     made = make(emulator)
     assert requests.delete(f"{emulator.url}/_mock/sandboxes/{made['id']}", timeout=10).status_code == 204
     assert requests.get(f"{made['baseUrl']}/_mock/health", timeout=10).status_code == 404
