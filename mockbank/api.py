@@ -13,9 +13,10 @@ from werkzeug.exceptions import HTTPException
 
 from mockbank import render, routes, schemas, signing, verification
 from mockbank.accounts import normalize_account
+from mockbank.errors import SandboxGone
 from mockbank.faults import DROP_HEADER, DROP_STATUS, reshape
-from mockbank.web import (ApiError, add_routes, current_bank, current_faults, current_route, json_body, json_response,
-                          query_dict, runtime, schema_error)
+from mockbank.web import (SANDBOX_KEY, ApiError, add_routes, current_bank, current_faults, current_route, json_body,
+                          json_response, query_dict, runtime, schema_error)
 
 blueprint = Blueprint("api", __name__)
 
@@ -75,7 +76,11 @@ def _inject_fault(when: str) -> Response | None:
         return None
     if fault.delay_ms:
         current_bank().store.checkpoint()  # no lock is held while the request waits
-        if current_faults().wait(fault.delay_ms, request.environ):
+        released = current_faults().wait(fault.delay_ms, request.environ)
+        if not current_bank().store.exists():  # its sandbox was deleted meanwhile
+            gone = SandboxGone(request.environ[SANDBOX_KEY])
+            return json_response(ApiError(404, gone.code, gone.message, gone.details).body(), 404)
+        if released:
             return None  # DELETE /_mock/faults released it: the request goes on without the fault
     if fault.drop:
         response = json_response({"error": "dropped"}, DROP_STATUS)

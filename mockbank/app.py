@@ -14,7 +14,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from mockbank import accesslog, api, control, dashboard
 from mockbank.control_auth import TOKEN_HEADER, is_control_path, token_matches
 from mockbank.bank import Bank
-from mockbank.errors import BankError, Conflict, NotFound
+from mockbank.errors import BankError, Conflict, NotFound, SandboxGone
 from mockbank.settings import DEFAULT_MAX_BODY
 from mockbank.faults import DROP_HEADER, DROP_STATUS, DropConnectionMiddleware
 from mockbank.journal_limits import bounded_body, bounded_headers
@@ -90,7 +90,10 @@ class Runtime:
         }
         if truncated:
             entry["truncated"] = truncated
-        bank.store.journal_append(entry, keep=bank.settings.journal_max)
+        try:
+            bank.store.journal_append(entry, keep=bank.settings.journal_max)
+        except SandboxGone:
+            pass  # its sandbox was deleted while it ran, and its journal with it
         accesslog.log_request(entry, request.script_root)
 
 

@@ -23,6 +23,14 @@ class NotFound(BankError):
     code = "not-found"
 
 
+class SandboxGone(NotFound):
+    """The request's sandbox was deleted (or expired) while the request ran: nothing more is written to it."""
+
+    def __init__(self, sandbox_id: str):
+        super().__init__(f"no sandbox {sandbox_id!r}: it was deleted, or expired, while this request ran",
+                         [{"pointer": "/sandbox", "reason": f"{sandbox_id!r} is not a sandbox any more"}])
+
+
 class Conflict(BankError):
     """The request contradicts the bank's state (e.g. moving a final payment)."""
 

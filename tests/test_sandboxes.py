@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 import requests
 
 from mockbank.client import PaymentStatus
+from mockbank.errors import SandboxGone
+from mockbank.store.schema import SANDBOX_TABLES
 from mockbank.testing import Emulator
 from conftest import BANK_NOW, BANK_TODAY
 from raw import get, post, transaction
@@ -137,6 +140,39 @@ def test_unknown_deleted_and_expired_sandboxes_answer_404_naming_them(emulator):
     assert requests.get(f"{short['baseUrl']}/_mock/health", timeout=10).status_code == 404
     listed = requests.get(f"{emulator.url}/_mock/sandboxes", timeout=10).json()["sandboxes"]
     assert short["id"] not in [item["id"] for item in listed]
+
+
+def _rows_of(emulator, sandbox_id: str) -> dict[str, int]:
+    database = emulator.bank.store.database
+    counts = {table: database.fetchone(f"SELECT COUNT(*) AS n FROM {table} WHERE sandbox = ?", (sandbox_id,))["n"]
+              for table in SANDBOX_TABLES}
+    counts["sandboxes"] = database.fetchone("SELECT COUNT(*) AS n FROM sandboxes WHERE id = ?", (sandbox_id,))["n"]
+    return {table: count for table, count in counts.items() if count}
+
+
+def test_a_sandbox_deleted_while_its_request_waits_answers_404_and_keeps_nothing_of_it(emulator):
+    sandbox = emulator.sandbox()
+    sandbox.inject_fault(path="/payment", delayMs=1500)
+    answers = []
+    waiting = threading.Thread(target=lambda: answers.append(pay(sandbox, "GONE-1")))
+    waiting.start()
+    time.sleep(0.5)
+    assert requests.delete(f"{emulator.url}/_mock/sandboxes/{sandbox.sandbox_id}", timeout=10).status_code == 204
+    waiting.join()
+    assert answers[0].status_code == 404, answers[0].text
+    assert sandbox.sandbox_id in answers[0].json()["message"]
+    assert _rows_of(emulator, sandbox.sandbox_id) == {}
+
+
+def test_a_request_does_not_write_to_its_sandbox_once_another_deleted_it(emulator):
+    made = make(emulator)
+    store = emulator.bank.store.sandbox(made["id"])
+    store.begin_request()
+    emulator.bank.store.sandboxes.remove(made["id"])  # as another process would, while the request runs
+    with pytest.raises(SandboxGone):
+        store.journal_append({"method": "GET", "path": "/status"})
+    store.end_request()
+    assert _rows_of(emulator, made["id"]) == {}
 
 
 def test_sandboxes_are_managed_at_the_root_only(emulator):

@@ -10,7 +10,7 @@ import pytest
 from postgres_cluster import PASSWORD
 
 from mockbank.store import StoreError, open_store
-from mockbank.store.sql import SCHEMA_VERSION
+from mockbank.store.schema import SCHEMA_VERSION
 
 #: mockbank 0.1 (schema 1): one bank per database, no sandbox column, no schema_version table.
 SCHEMA_1 = """

@@ -107,6 +107,9 @@ class Store(Protocol):
     def checkpoint(self) -> None:
         """Commit what the request wrote so far, before a long pause (an injected delay)."""
 
+    def exists(self) -> bool:
+        """False once this sandbox was deleted; a request's write then raises :class:`~mockbank.errors.SandboxGone`."""
+
     @property
     def sandboxes(self) -> Sandboxes:
         """Every sandbox of the database (not only this one)."""

@@ -24,7 +24,8 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from mockbank.store.base import StoreError, redact_url
-from mockbank.store.sql import SCHEMA_VERSION, Database, check_version, schema_for
+from mockbank.store.schema import SCHEMA_VERSION, check_version, schema_for
+from mockbank.store.sql import Database
 
 #: Connections one process may hold: the serving threads plus a few for reads and the control plane.
 DEFAULT_POOL_SIZE = 16

@@ -32,7 +32,8 @@ except ImportError:  # Windows: one serving process, nothing to queue with
     fcntl = None
 
 from mockbank.store.base import StoreError
-from mockbank.store.sql import SCHEMA_VERSION, Database, check_version, schema_for
+from mockbank.store.schema import SCHEMA_VERSION, check_version, schema_for
+from mockbank.store.sql import Database
 
 MEMORY = ":memory:"
 #: How long the WAL checkpoint waits after a commit, so that one checkpoint copies the pages of many commits.
