@@ -127,7 +127,11 @@ class Bank:
 
     # ------------------------------------------------------------------ clock and progression settings
 
-    def clock(self) -> clock.ClockState:
+    def clock(self, *, fresh: bool = False) -> clock.ClockState:
+        """The clock's state; ``fresh``: read from the store now (inside a write transaction, to change it),
+        not from the request's snapshot."""
+        if fresh:
+            return clock.ClockState(**self.store.get("clock", {}, fresh=True))
         return self.store.derived("clock", lambda: clock.ClockState(**self.store.get("clock", {})))
 
     def now(self) -> datetime:
@@ -154,7 +158,7 @@ class Bank:
                 if not self.store.set_account_progression(account, mode):
                     raise NotFound(f"no account {account}", [{"pointer": "/account", "reason": "is not an account"}])
             else:
-                current = self.store.get("progression", {})
+                current = self.store.get("progression", {}, fresh=True)  # as another request may have just set it
                 if mode is not None:
                     current["default"] = mode
                 if step_seconds is not None:

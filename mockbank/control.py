@@ -76,7 +76,7 @@ def set_clock() -> Response:
                        [{"pointer": pointer([name]), "reason": "is not a clock field"} for name in unknown])
     bank = current_bank()
     with bank.store.transaction():  # read, change and write the clock as one step, whatever other processes do
-        state = bank.clock()
+        state = bank.clock(fresh=True)
         if "frozen" in body:
             if not isinstance(body["frozen"], bool):
                 raise ApiError(400, "bad-request", "frozen must be true or false", [{"pointer": "/frozen",

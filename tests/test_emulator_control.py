@@ -205,6 +205,24 @@ def test_concurrent_payments_are_neither_lost_nor_duplicated(emulator):
     assert sorted(p["paymentId"] for p in stored) == sorted(f"PAY_{i}_{n}" for i in range(40) for n in range(3))
 
 
+def test_concurrent_clock_and_progression_changes_all_take_effect(emulator):
+    start = datetime.fromisoformat(emulator.clock()["now"].replace("Z", "+00:00"))
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        assert all(answer["frozen"] for answer in pool.map(lambda _: emulator.advance_clock(60), range(64)))
+    moved = datetime.fromisoformat(emulator.clock()["now"].replace("Z", "+00:00")) - start
+    assert moved == timedelta(minutes=64)
+
+    url = f"{emulator.url}/_mock/progression"
+    for step in range(2, 22):
+        emulator.set_progression("poll", step_seconds=1)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            answers = list(pool.map(lambda body: requests.post(url, json=body, timeout=10),
+                                    [{"stepSeconds": step}, {"mode": "manual"}]))
+        assert [answer.status_code for answer in answers] == [200, 200]
+        settings = emulator.http.get(url, timeout=10).json()
+        assert (settings["default"], settings["stepSeconds"]) == ("manual", step)
+
+
 # --------------------------------------------------------------------------- the real server
 
 
