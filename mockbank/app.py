@@ -21,8 +21,8 @@ from mockbank.journal_limits import bounded_body, bounded_headers
 from mockbank.rawjson import RawJson
 from mockbank.sandboxes import SandboxManager
 from mockbank.web import (SANDBOX_KEY, ApiError, DecimalJSONProvider, ReasonPhraseMiddleware, SandboxMiddleware,
-                          json_response, loads_request_json, query_dict, register_error_handlers,
-                          storage_unavailable)
+                          json_response, loads_request_json, query_dict, refuse_nul_in_the_url,
+                          register_error_handlers, storage_unavailable)
 
 #: The HTTP status of each kind of refusal; any other BankError is a bad request.
 STATUS_OF_ERROR = {NotFound: 404, Conflict: 409}
@@ -151,6 +151,8 @@ def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY, control_token: s
     app.register_blueprint(control.blueprint)
     register_error_handlers(app, outage=bank.store.outage)
     dashboard.install(app)
+
+    app.before_request(refuse_nul_in_the_url)  # first: a sandbox id with a NUL must not reach the database
 
     if control_token:
         app.config[dashboard.TOKEN_CONFIG] = control_token  # the dashboard asks a browser for it once

@@ -18,6 +18,7 @@ from werkzeug.routing import BaseConverter
 from mockbank import routes
 from mockbank.faults import FaultPlan
 from mockbank.jsonnumbers import decimal_to_json, dumps
+from mockbank.schemas import pointer
 
 log = logging.getLogger("mockbank")
 
@@ -173,12 +174,14 @@ def _no_constant(name: str) -> Any:
 
 #: A JSON escape of a UTF-16 surrogate (``\ud800`` to ``\udfff``): how text that is valid UTF-8 can still spell one.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+#: How JSON spells a NUL character (a raw one is not JSON at all).
+_NUL_ESCAPE = "\\u0000"
 
 
-def _may_nest_too_deep_or_hold_surrogates(text: str) -> bool:
-    """False when the text can neither nest deeper than :data:`MAX_DEPTH` nor hold a surrogate: the usual request
-    body, which then need not be walked value by value."""
-    if text.count("[") + text.count("{") > MAX_DEPTH or _SURROGATE_ESCAPE.search(text):
+def _needs_a_walk(text: str) -> bool:
+    """False when the text can neither nest deeper than :data:`MAX_DEPTH` nor hold a surrogate or a NUL: the usual
+    request body, which then need not be walked value by value."""
+    if text.count("[") + text.count("{") > MAX_DEPTH or _SURROGATE_ESCAPE.search(text) or _NUL_ESCAPE in text:
         return True
     try:
         text.encode("utf-8")
@@ -192,7 +195,8 @@ def loads_request_json(text: str) -> Any:
 
     ValueError saying what is wrong for text that is not JSON, and also for what Python's parser lets
     through but JSON (RFC 8259) or UTF-8 does not: NaN/Infinity, lone surrogate escapes (\\ud800), nesting
-    deeper than :data:`MAX_DEPTH`, integers over Python's digit limit.
+    deeper than :data:`MAX_DEPTH`, integers over Python's digit limit; and for a NUL character (\\u0000) in a
+    string, which no field of the bank holds and PostgreSQL cannot store (refused on every engine alike).
     """
     try:
         value = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
@@ -204,23 +208,48 @@ def loads_request_json(text: str) -> Any:
         raise ValueError("a number has too many digits") from None
     except RecursionError:
         raise ValueError(f"it is nested deeper than {MAX_DEPTH} levels") from None
-    if not _may_nest_too_deep_or_hold_surrogates(text):
+    if not _needs_a_walk(text):
         return value
-    pending = [(value, 1)]
+    pending: list[tuple[Any, int, str]] = [(value, 1, "")]
     while pending:
-        item, depth = pending.pop()
+        item, depth, where = pending.pop()
         if isinstance(item, (dict, list)):
             if depth > MAX_DEPTH:
                 raise ValueError(f"it is nested deeper than {MAX_DEPTH} levels")
-            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
-            pending.extend((child, depth + 1) for child in children)
+            for key, child in (item.items() if isinstance(item, dict) else enumerate(item)):
+                place = where + pointer([key])
+                if isinstance(key, str):
+                    _check_text(key, f"the key {place}")
+                pending.append((child, depth + 1, place))
         elif isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ValueError("a string holds a lone surrogate escape (\\ud800-\\udfff), which is not "
-                                 "Unicode text") from None
+            _check_text(item, f"the string at {where or '/'}")
     return value
+
+
+def _check_text(text: str, what: str) -> None:
+    if "\x00" in text:
+        raise ValueError(f"{what} holds a NUL character (\\u0000), which no field of the bank can hold")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{what} holds a lone surrogate escape (\\ud800-\\udfff), which is not Unicode "
+                         "text") from None
+
+
+def refuse_nul_in_the_url() -> None:
+    """ApiError 400 when a sandbox id, the path of a route (an unknown path stays a 404) or the query holds a NUL
+    character (``%00``), which no field of the bank holds and PostgreSQL cannot store: refused on every engine
+    alike, before it reaches the database."""
+    path = request.path if request.routing_exception is None else ""
+    if "\x00" in request.environ.get(SANDBOX_KEY, "") + path:
+        raise ApiError(400, "bad-request", "the path holds a NUL character (%00), which no field of the bank can hold",
+                       [{"pointer": "", "reason": "the path holds a NUL character"}])
+    if "%00" in request.environ.get("QUERY_STRING", ""):
+        for name, value in request.args.items(multi=True):
+            if "\x00" in name + value:
+                raise ApiError(400, "bad-request", f"the query parameter {name!r} holds a NUL character (%00), which "
+                               "no field of the bank can hold", [{"pointer": pointer([name]), "reason": "holds a NUL "
+                                                                  "character"}])
 
 
 def json_body() -> dict[str, Any]:

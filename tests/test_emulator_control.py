@@ -223,6 +223,26 @@ def test_concurrent_clock_and_progression_changes_all_take_effect(emulator):
         assert (settings["default"], settings["stepSeconds"]) == ("manual", step)
 
 
+@pytest.mark.parametrize("method, path, body, where", [
+    ("GET", "/sandboxes/%00/_mock/health", None, "the path"),
+    ("DELETE", "/_mock/sandboxes/%00", None, "the path"),
+    ("GET", "/_mock/payments?account=%00", None, "'account'"),
+    ("POST", "/_mock/progress", {"paymentId": "\u0000"}, "/paymentId"),
+    ("POST", "/_mock/sandboxes", {"fixtures": {"erps": [{"serviceProvider": "E\u0000", "apiKey": "x"}]}},
+     "/fixtures/erps/0/serviceProvider"),
+])
+def test_a_nul_character_is_refused_alike_on_every_engine(emulator, method, path, body, where):
+    answer = requests.request(method, emulator.url + path, json=body, timeout=10)
+    assert answer.status_code == 400, answer.text
+    assert "NUL character" in answer.json()["message"] and where in answer.json()["message"]
+
+
+def test_a_signed_payment_with_a_nul_character_is_refused_whole(emulator):
+    answer = post(emulator, "/payment", {"requestId": "R-NUL", "transactions": [transaction("P\u0000X", day=BANK_TODAY)]})
+    assert answer.status_code == 400 and "/transactions/0/paymentId" in answer.json()["message"]
+    assert emulator.payments() == []
+
+
 # --------------------------------------------------------------------------- the real server
 
 
