@@ -25,6 +25,16 @@ from mockbank.store.base import SandboxRecord
 #: A sandbox's last use is written at most this often (every request would cost a write), and at least twice
 #: per time to live.
 TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def touch_interval(ttl_seconds: float) -> timedelta:
+    """How long a sandbox's uses may go unwritten. Its expiry is written that much later than its time to live
+    after the last written use, so that unwritten uses never let it expire early (it may live that much longer)."""
+    return min(TOUCH_INTERVAL, timedelta(seconds=ttl_seconds / 2))
+
+
+def _expiry(now: datetime, ttl_seconds: float) -> datetime:
+    return now + timedelta(seconds=ttl_seconds) + touch_interval(ttl_seconds)
 #: Sandboxes (record and parsed fixture) kept per process: the ones it served last.
 KNOWN_SANDBOXES = 256
 
@@ -65,7 +75,7 @@ class SandboxManager:
         ttl = json_integer(body.get("ttlSeconds", self.settings.sandbox_ttl))  # 600.0 is the integer 600
         now = _now()
         record = SandboxRecord(id=secrets.token_hex(6), created_at=now, last_used_at=now,
-                               expires_at=now + timedelta(seconds=ttl), ttl_seconds=ttl, fixture=document,
+                               expires_at=_expiry(now, ttl), ttl_seconds=ttl, fixture=document,
                                options=options)
         self.sweep(now)
         bank = Bank(self.store.sandbox(record.id), fixture, self._settings(options))
@@ -89,8 +99,8 @@ class SandboxManager:
             known = self._load(sandbox_id, now)
         record, bank = known
         self._known.move_to_end(sandbox_id)
-        if now - record.last_used_at >= min(TOUCH_INTERVAL, timedelta(seconds=record.ttl_seconds / 2)):
-            expires_at = now + timedelta(seconds=record.ttl_seconds)
+        if now - record.last_used_at >= touch_interval(record.ttl_seconds):
+            expires_at = _expiry(now, record.ttl_seconds)
             self.store.sandboxes.touch(sandbox_id, now, expires_at)
             self._known[sandbox_id] = (replace(record, last_used_at=now, expires_at=expires_at), bank)
         return bank

@@ -136,10 +136,20 @@ def test_unknown_deleted_and_expired_sandboxes_answer_404_naming_them(emulator):
     assert requests.delete(f"{emulator.url}/_mock/sandboxes/{made['id']}", timeout=10).status_code == 404
 
     short = make(emulator, ttlSeconds=1)
-    time.sleep(1.2)
+    time.sleep(1.7)  # its time to live, and the half of it within which a use may go unwritten
     assert requests.get(f"{short['baseUrl']}/_mock/health", timeout=10).status_code == 404
     listed = requests.get(f"{emulator.url}/_mock/sandboxes", timeout=10).json()["sandboxes"]
     assert short["id"] not in [item["id"] for item in listed]
+
+
+def test_a_use_that_was_not_written_still_keeps_a_sandbox_alive_for_its_time_to_live(emulator):
+    made = make(emulator, ttlSeconds=2)  # a use within a second of the last written one is not written
+    started = time.monotonic()
+    time.sleep(0.6)
+    assert requests.get(f"{made['baseUrl']}/_mock/health", timeout=10).status_code == 200
+    time.sleep(max(0.0, 2.3 - (time.monotonic() - started)))  # past 2 s after the written use, 1.7 s after the last
+    assert requests.get(f"{made['baseUrl']}/_mock/health", timeout=10).status_code == 200
+    requests.delete(f"{emulator.url}/_mock/sandboxes/{made['id']}", timeout=10)  # not left to expire in later tests
 
 
 def _rows_of(emulator, sandbox_id: str) -> dict[str, int]:
@@ -255,6 +265,7 @@ def test_review_regressions_short_ttl_rates_and_handles(emulator):
     for _ in range(4):
         assert requests.get(f"{short['baseUrl']}/_mock/health", timeout=10).status_code == 200
         time.sleep(0.8)
+    requests.delete(f"{emulator.url}/_mock/sandboxes/{short['id']}", timeout=10)  # not left to expire in later tests
     jpy = {"erps": [{"serviceProvider": "A", "apiKey": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}],
            "accounts": [{"account": "52470021527478", "integrationCode": "X", "serviceProvider": "A",
                          "currency": "JPY"}]}
