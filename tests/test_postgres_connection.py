@@ -37,6 +37,12 @@ def test_a_wrong_password_is_reported_without_echoing_a_password(postgres_cluste
     assert "refused user 'postgres'" in message and "wrong-password" not in message
 
 
+def test_a_short_password_does_not_hide_letters_of_the_message(postgres_cluster: Cluster, postgres_url: str):
+    message = refusal(postgres_url.replace(f"postgres:{PASSWORD}@", "nouser:a@"))
+    assert "refused user 'nouser'" in message and "password authentication failed" in message
+    assert "nouser:***@" in message
+
+
 def test_an_unreachable_server_says_where_it_was_looked_for(postgres_cluster: Cluster):
     port = unused_port()
     message = refusal(f"postgresql://postgres:{PASSWORD}@127.0.0.1:{port}/bank")

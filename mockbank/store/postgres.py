@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -190,7 +191,10 @@ def _first_line(error: BaseException, url: str) -> str:
     text = (lines[0] if lines else type(error).__name__).replace("connection failed: ", "")
     text = text.replace(url, redact_url(url))
     password = _password(url)
-    return text.replace(password, "***") if password else text
+    if not password:
+        return text
+    # where it stands alone: a short password must not hide letters of the message ("does not e***ist")
+    return re.sub(rf"(?<!\w){re.escape(password)}(?!\w)", "***", text)
 
 
 def _password(url: str) -> str | None:
