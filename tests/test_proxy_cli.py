@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -62,12 +63,42 @@ def test_the_proxy_command_diagnoses_a_mis_signed_payment_and_prints_no_secret(u
     (["--upstream", "https://api.bankintegration.dk", "--credentials", "no-such-file.json"], "no-such-file.json"),
     (["--upstream", "https://api.bankintegration.dk", "--host", "0.0.0.0"], "--control-token"),
     (["--upstream", "https://api.bankintegration.dk", "--timeout", "0"], "--timeout"),
+    (["--upstream", "https://api.bankintegration.dk", "--timeout", "nan"], "--timeout"),
+    (["--upstream", "https://api.bankintegration.dk", "--timeout", "1e300"], "--timeout"),
+    (["--upstream", "https://api.bankintegration.dk", "--ca-bundle", "/no/such/bundle.pem"], "--ca-bundle"),
+    (["--upstream", "https://api.bankintegration.dk", "--ca-bundle", "/"], "--ca-bundle /:"),
+    (["--upstream", "https://api.bankintegration.dk", "--control-token", "   "], "--control-token"),
+    (["--upstream", "https://api.bankintegration.dk", "--port", "70000"], "--port 70000"),
 ])
 def test_unusable_proxy_options_are_one_line_and_exit_2(options, words, capsys):
     with pytest.raises(SystemExit) as exited:
         cli.main(["proxy", *options])
     error = capsys.readouterr().err
     assert exited.value.code == 2 and words in error and len(error.strip().splitlines()) == 1
+
+
+def test_a_proxy_that_cannot_listen_leaves_an_existing_recording_as_it_was(tmp_path, capsys):
+    recording = tmp_path / "traffic.jsonl"
+    recording.write_text('{"kept": true}\n', encoding="utf-8")
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        with pytest.raises(SystemExit) as exited:
+            cli.main(["proxy", "--upstream", "https://api.bankintegration.dk", "--port", str(busy.getsockname()[1]),
+                      "--record", str(recording)])
+    assert exited.value.code == 2 and "--port" in capsys.readouterr().err
+    assert recording.read_text(encoding="utf-8") == '{"kept": true}\n'
+
+
+def test_answers_go_on_when_the_console_is_closed(upstream):
+    process, url, _ = start_proxy_command("--upstream", upstream.url)
+    process.stdout.close()  # as `mockbank proxy | head -1` does once it has its line
+    try:
+        for index in range(3):
+            body = {"requestId": f"REQ-H{index}", "transactions": [transaction(f"PAY-H{index}", day=BANK_TODAY)]}
+            answer = post(SimpleNamespace(url=url, credentials=upstream.credentials), "/payment", body)
+            assert answer.status_code == 200 and answer.json()["answers"][0]["status"] == 1
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
 
 
 def test_a_credentials_file_with_a_bad_field_is_named_without_its_value(tmp_path, capsys):
@@ -108,6 +139,13 @@ def test_drift_report_without_a_proxy_is_one_line(capsys, tmp_path):
     with pytest.raises(SystemExit) as exited:
         cli.main(["drift-report", "--url", "http://127.0.0.1:9"])
     assert exited.value.code == 2 and "cannot reach the proxy" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["drift-report", "--url", "garbage"])
+    assert "'garbage' is not an http:// or https:// URL" in capsys.readouterr().err
+    with Emulator() as not_a_proxy:  # reached, but it has no /_mock/drift
+        with pytest.raises(SystemExit):
+            cli.main(["drift-report", "--url", not_a_proxy.url])
+    assert "answered 404" in capsys.readouterr().err
     (tmp_path / "x.jsonl").write_text('{"method": "GET"}\n', encoding="utf-8")
     with pytest.raises(SystemExit):
         cli.main(["drift-report", "--recording", str(tmp_path / "x.jsonl")])

@@ -66,8 +66,12 @@ def _add_control_token(parser: argparse.ArgumentParser) -> None:
 def run_proxy(args: argparse.Namespace) -> int:
     from mockbank.proxy import server
 
-    if args.timeout <= 0:
-        raise UsageError("--timeout must be more than 0 seconds")
+    if not 0 < args.timeout <= MAX_TIMEOUT:  # NaN fails this too
+        raise UsageError(f"--timeout must be more than 0 and at most {MAX_TIMEOUT:g} seconds")
+    if args.ca_bundle is not None:
+        check_ca_bundle(args.ca_bundle)
+    if args.control_token is not None and not args.control_token.strip():
+        raise UsageError("--control-token must not be empty")
     if not args.control_token and not is_loopback(args.host) and not args.allow_open_control_plane:
         raise UsageError(f"--host {args.host}: the journal shows your real traffic; give --control-token TOKEN "
                          "(or --allow-open-control-plane) to listen beyond this machine")
@@ -79,6 +83,31 @@ def run_proxy(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:  # FixtureError, InvalidUpstream, RecordingError are ValueErrors
         raise UsageError(str(error)) from None
     return 0
+
+
+def _reason(error: Exception) -> str:
+    """What went wrong reaching a URL, in words: the innermost cause's message (requests nests them)."""
+    while error.args and isinstance(error.args[0], Exception):
+        error = error.args[0]
+    reason = getattr(error, "reason", None)
+    return str(reason if isinstance(reason, Exception) else error) or type(error).__name__
+
+
+#: The longest --timeout: a day (a longer one overflows the socket layer's clock).
+MAX_TIMEOUT = 86_400
+
+
+def check_ca_bundle(path: str) -> None:
+    """UsageError unless ``path`` is a file of CA certificates (PEM) that TLS can use."""
+    import ssl
+
+    try:
+        ssl.create_default_context(cafile=path)
+    except FileNotFoundError:
+        raise UsageError(f"--ca-bundle {path}: no such file") from None
+    except (OSError, ssl.SSLError) as error:
+        raise UsageError(f"--ca-bundle {path}: not a file of PEM CA certificates "
+                         f"({getattr(error, 'strerror', None) or error})") from None
 
 
 def run_drift_report(args: argparse.Namespace) -> int:
@@ -96,9 +125,12 @@ def run_drift_report(args: argparse.Namespace) -> int:
         headers = token_headers(args.control_token)
         try:
             answer = requests.get(args.url.rstrip("/") + "/_mock/drift", headers=headers, timeout=30)
-            report = answer.json()
+        except (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema, requests.exceptions.InvalidURL):
+            raise UsageError(f"--url: {args.url!r} is not an http:// or https:// URL") from None
         except requests.RequestException as error:
-            raise UsageError(f"--url: cannot reach the proxy at {args.url}: {type(error).__name__}") from None
+            raise UsageError(f"--url: cannot reach the proxy at {args.url}: {_reason(error)}") from None
+        try:
+            report = answer.json()
         except ValueError:
             raise UsageError(f"--url: {args.url} answered {answer.status_code} without JSON; is it a mockbank "
                              "proxy?") from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 import threading
 from collections.abc import Callable
@@ -54,25 +53,47 @@ def build_proxy(options: ProxyOptions, console: Callable[[str], None] | None = N
     return proxy, described
 
 
+class Console:
+    """Lines for the person running the proxy, best effort: once ``out`` is closed (``| head``), nothing more is
+    printed, and the exchanges go on (an answer the bank gave is never lost to a console line)."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def __call__(self, line: str) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                print(line, file=self.out, flush=True)
+            except (OSError, ValueError):  # a broken pipe, or a closed file
+                self._closed = True
+
+
 def serve(options: ProxyOptions, out: TextIO = sys.stdout) -> None:
-    """Serve until interrupted, one line per exchange on ``out``."""
-    lock = threading.Lock()
+    """Serve until interrupted, one line per exchange on ``out``; OSError or ValueError (naming the option) if it
+    cannot start. The port is bound first, so a proxy that cannot listen leaves an existing ``--record`` file as it
+    was."""
+    from mockbank.server import listen
 
-    def console(line: str) -> None:
-        with lock:
-            print(line, file=out, flush=True)
-
-    proxy, described = build_proxy(options, console)
-    listener = socket.create_server((options.host, options.port))
+    console = Console(out)
+    listener = listen(options.host, options.port)
+    try:
+        proxy, described = build_proxy(options, console)
+    except BaseException:
+        listener.close()
+        raise
     host, port = listener.getsockname()[:2]
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
-    print(f"mockbank proxy {url} -> {proxy.upstream.url}", file=out)
-    print(f"  signature  checks {described}", file=out)
+    console(f"mockbank proxy {url} -> {proxy.upstream.url}")
+    console(f"  signature  checks {described}")
     if options.record:
-        print(f"  recording  {options.record} (anonymised, Authorization dropped)", file=out)
-    print(f"  control    {url}/_mock/requests (journal)  {url}/_mock/drift  {url}/_mock/health"
-          + ("  (X-Mockbank-Token required)" if options.control_token else ""), file=out)
-    print(f"mockbank proxy listening on {url}", file=out, flush=True)
+        console(f"  recording  {options.record} (anonymised, Authorization dropped)")
+    console(f"  control    {url}/_mock/requests (journal)  {url}/_mock/drift  {url}/_mock/health"
+            + ("  (X-Mockbank-Token required)" if options.control_token else ""))
+    console(f"mockbank proxy listening on {url}")
     import waitress
 
     server = waitress.create_server(ProxyApp(proxy), sockets=[listener], threads=8, ident="mockbank-proxy")
