@@ -155,6 +155,16 @@ def test_explain_finds_the_credentials_in_the_demo_bank(tmp_path, capsys):
     (["explain", "--header", "@/nonexistent/header.txt"], "cannot read"),
     (["explain", "--header", "Basic x", "--max-clock-skew", "soon"], "--max-clock-skew"),
     (["serve", "--clock", "noon"], "--clock"),
+    (["serve", "--clock", "9999-12-31T23:59:59"], "--clock 9999-12-31T23:59:59: the bank clock must stay"),
+    (["serve", "--clock", "0001-06-01T00:00:00"], "--clock 0001-06-01T00:00:00: the bank clock must stay"),
+    (["serve", "--max-clock-skew", "-5"], "--max-clock-skew: '-5' must be 0 or more"),
+    (["serve", "--max-clock-skew", "nan"], "--max-clock-skew: 'nan' must be 0 or more"),
+    (["explain", "--header", "Basic x", "--max-clock-skew", "-1"], "--max-clock-skew: '-1' must be 0 or more"),
+    (["serve", "--step-seconds", "nan"], "--step-seconds must be more than 0"),
+    (["serve", "--step-seconds", "0"], "--step-seconds must be more than 0"),
+    (["serve", "--sandbox-ttl", "99999999999999999999"], "--sandbox-ttl must be at most 31622400"),
+    (["serve", "--max-delay-ms", "999999999999"], "--max-delay-ms must be at most"),
+    (["serve", "--workers", "100000"], "--workers must be from 1 to 256"),
 ])
 def test_bad_options_are_named_without_a_traceback(argv, message, capsys):
     with pytest.raises(SystemExit) as exited:

@@ -75,9 +75,12 @@ def clock_skew(text: str) -> float | None:
     if text.strip().lower() == "off":
         return None
     try:
-        return float(text)
+        seconds = float(text)
     except ValueError:
         raise UsageError(f"--max-clock-skew: {text!r} is not a number of seconds or 'off'") from None
+    if not 0 <= seconds < float("inf"):  # NaN fails this too
+        raise UsageError(f"--max-clock-skew: {text!r} must be 0 or more seconds (or 'off')")
+    return seconds
 
 
 def header_value(text: str) -> str:

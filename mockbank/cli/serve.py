@@ -106,6 +106,13 @@ def add_serve(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_serve)
 
 
+#: The most worker processes and threads per worker: beyond them a typo (--workers 100000) would stall the machine.
+MAX_WORKERS = 256
+MAX_THREADS = 1024
+#: The longest delay a fault may ask for: a day.
+MAX_DELAY_MS = 86_400_000
+
+
 def run_serve(args: argparse.Namespace) -> int:
     from mockbank import fixtures, granian_server, server
     from mockbank.http_server import ServerLimits
@@ -113,11 +120,21 @@ def run_serve(args: argparse.Namespace) -> int:
     from mockbank.fik import FikRules
     from mockbank.settings import Settings
 
+    from mockbank import clock, schemas
+    from mockbank.control import MAX_STEP_SECONDS
+
     skew = clock_skew(args.max_clock_skew)
-    if args.clock:
-        parse_time(args.clock, "--clock")
-    if args.workers < 1 or args.threads < 1:
-        raise UsageError("--workers and --threads must be at least 1")
+    if args.clock and not clock.in_range(parse_time(args.clock, "--clock")):  # checked before the database is
+        raise UsageError(f"--clock {args.clock}: {clock.RANGE_TEXT}")      # touched: it keeps the clock it gets
+    if not (1 <= args.workers <= MAX_WORKERS and 1 <= args.threads <= MAX_THREADS):
+        raise UsageError(f"--workers must be from 1 to {MAX_WORKERS} and --threads from 1 to {MAX_THREADS}")
+    if not 0 < args.step_seconds <= MAX_STEP_SECONDS:  # NaN fails this too
+        raise UsageError(f"--step-seconds must be more than 0 and at most {MAX_STEP_SECONDS} (a year)")
+    max_ttl = schemas.load("sandbox-request")["properties"]["ttlSeconds"]["maximum"]  # as POST /_mock/sandboxes
+    if args.sandbox_ttl > max_ttl:
+        raise UsageError(f"--sandbox-ttl must be at most {max_ttl} seconds (366 days)")
+    if args.max_delay_ms > MAX_DELAY_MS:
+        raise UsageError(f"--max-delay-ms must be at most {MAX_DELAY_MS} (a day)")
     if args.active_threads is not None and not 1 <= args.active_threads <= args.threads:
         raise UsageError(f"--active-threads must be from 1 to --threads ({args.threads})")
     if args.active_threads is not None and args.server == "granian":
