@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from typing import Any, TextIO
 
 ACCESS = logging.getLogger("mockbank.access")
@@ -44,6 +45,18 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(record.access, ensure_ascii=False)
 
 
+class _AccessLogHandler(logging.StreamHandler):
+    """Writes the access log; once its stream is closed (``mockbank serve | head``) it stops, quietly, and the
+    requests go on (logging would otherwise print a traceback for every one)."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if isinstance(sys.exc_info()[1], (OSError, ValueError)):  # a broken pipe, or a closed file
+            ACCESS.removeHandler(self)
+            ACCESS.setLevel(logging.WARNING)
+            return
+        super().handleError(record)
+
+
 def configure(stream: TextIO, log_format: str = "text", quiet: bool = False) -> None:
     """Print the access log on ``stream`` (unless ``quiet``), and silence waitress's queue-depth warnings
     (under many concurrent clients it writes one per request: the access log says what happens)."""
@@ -54,7 +67,7 @@ def configure(stream: TextIO, log_format: str = "text", quiet: bool = False) -> 
     if quiet:
         ACCESS.setLevel(logging.WARNING)
         return
-    handler = logging.StreamHandler(stream)
+    handler = _AccessLogHandler(stream)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     ACCESS.addHandler(handler)
     ACCESS.setLevel(logging.INFO)

@@ -55,6 +55,8 @@ def load(path: str | Path | None = None) -> Fixture:
             text, source = Path(path).read_text(encoding="utf-8"), str(path)
         except OSError as error:
             raise FixtureError(f"{path}: cannot read the fixture file: {error.strerror}") from None
+        except UnicodeDecodeError as error:
+            raise FixtureError(f"{path}: the fixture file is not UTF-8 text (byte {error.start})") from None
     try:
         document = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as error:

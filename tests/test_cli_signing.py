@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -171,3 +172,37 @@ def test_bad_options_are_named_without_a_traceback(argv, message, capsys):
         main(argv)
     assert exited.value.code == 2
     assert message in capsys.readouterr().err
+
+
+DEMO_FLAGS = ["--service-provider", "MockERP", "--api-key", "d396c3a8-6981-4b48-9d9c-1649fd768e0c", "--account",
+              "52470004471238", "--integration-code", "Demo-Drift-2026"]
+REFERENCE_ADAPTER = f'"{sys.executable}" -m mockbank.adapters.reference'
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["sign", *DEMO_FLAGS, "--request-id", "R", "--body", "{latin1}"], "--body: {latin1} is not UTF-8 text (byte 0)"),
+    (["sign", "--credentials", "{latin1}", "--request-id", "R"], "--credentials: {latin1} is not UTF-8 text"),
+    (["sign", "--credentials", "{array}", "--request-id", "R"], "--credentials: {array} must hold a JSON object"),
+    (["sign", "--credentials", "{typed}", "--request-id", "R"], "--credentials: serviceProvider in {typed} must be"),
+    (["explain", "--header", "@{latin1}"], "--header: {latin1} is not UTF-8 text"),
+    (["explain", "--header", "x", "--fixtures", "{latin1}"], "{latin1}: the fixture file is not UTF-8 text"),
+    (["drift-report", "--recording", "{latin1}"], "{latin1} line 1: not JSON"),
+    (["certify", "--adapter", ""], "--adapter: give the command"),
+    (["certify", "--adapter", "'unbalanced"], "is not a command line (No closing quotation)"),
+    (["certify", "--adapter", REFERENCE_ADAPTER, "--adapter-start-timeout", "inf"], "--adapter-start-timeout must"),
+    (["certify", "--adapter", REFERENCE_ADAPTER, "--timeout-ms", "99999999999999999"], "--timeout-ms from 100"),
+    (["certify", "--adapter", REFERENCE_ADAPTER, "--fixtures", "{latin1}"], "--fixtures: {latin1}: the fixture"),
+    (["certify", "--adapter", REFERENCE_ADAPTER, "--url", "http://127.0.0.1:9"], "--url http://127.0.0.1:9: cannot reach"),
+    (["certify", "--adapter", REFERENCE_ADAPTER, "--report", "{array}"], "--report {array}: cannot make the folder"),
+])
+def test_unreadable_files_and_unusable_values_are_one_line(argv, message, tmp_path, capsys):
+    files = {"latin1": tmp_path / "latin1.bin", "array": tmp_path / "array.json", "typed": tmp_path / "typed.json"}
+    files["latin1"].write_bytes(b"\xff\xfe")
+    files["array"].write_text("[1, 2]", encoding="utf-8")
+    files["typed"].write_text(json.dumps({"serviceProvider": 5, "apiKey": "d396c3a8-6981-4b48-9d9c-1649fd768e0c",
+                                          "account": [1], "integrationCode": {"a": 1}}), encoding="utf-8")
+    names = {name: str(path) for name, path in files.items()}
+    with pytest.raises(SystemExit) as exited:
+        main([part.format(**names) for part in argv])
+    error = capsys.readouterr().err
+    assert exited.value.code == 2 and message.format(**names) in error and len(error.strip().splitlines()) == 1

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import requests
 
 from conftest import BANK_TODAY
 from mockbank import fixtures
@@ -77,6 +78,26 @@ def test_a_port_in_use_creates_no_database_file(tmp_path):
         line = refused("serve", "--port", str(port), "--db", str(tmp_path / "new.db"))
     assert f"--port {port}: 127.0.0.1:{port} is already in use" in line
     assert list(tmp_path.iterdir()) == []
+
+
+def test_serve_into_a_closed_pipe_goes_on_answering_without_a_traceback(tmp_path):
+    process = subprocess.Popen([sys.executable, "-m", "mockbank", "serve", "--port", "0", "--db", ":memory:"],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        for line in process.stdout:
+            if "listening on" in line:
+                url = line.split("listening on", 1)[1].strip()
+                break
+        process.stdout.close()  # as `mockbank serve | head -20` does once it has its lines
+        for index in range(3):
+            answer = requests.get(f"{url}/status", params={"requestId": f"R{index}"}, timeout=10)
+            assert answer.status_code == 401  # answered, and written to the (closed) access log
+    finally:
+        process.terminate()
+        _, errors = process.communicate(timeout=60)
+    assert process.returncode == 0
+    assert "Traceback" not in errors and "Logging error" not in errors
 
 
 def test_sign_into_a_closed_pipe_says_so_in_one_line():

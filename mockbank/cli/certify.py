@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
+from pathlib import Path
 
 from mockbank.control_auth import TOKEN_ENV
-from mockbank.cli.common import UsageError
+from mockbank.cli.common import UsageError, request_error_reason
 
 
 def add_certify(commands: argparse._SubParsersAction) -> None:
@@ -35,8 +37,16 @@ def add_certify(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_certify)
 
 
+#: The longest --timeout-ms and --adapter-start-timeout: an hour (longer ones overflow the clocks below them).
+MAX_TIMEOUT_MS = 3_600_000
+MAX_START_SECONDS = 3_600
+
+
 def run_certify(args: argparse.Namespace) -> int:
+    import requests
+
     from mockbank.contract_tests import plans as plan_registry
+    from mockbank.fixtures import FixtureError
     from mockbank.contract_tests.report import start_line, write_reports
     from mockbank.contract_tests.runner import PASSED, certify
 
@@ -45,13 +55,28 @@ def run_certify(args: argparse.Namespace) -> int:
         plan_registry.checks(chosen)
     except ValueError as error:
         raise UsageError(f"--plans: {error}") from None
-    if args.examples < 1 or args.timeout_ms < 100:
-        raise UsageError("--examples must be at least 1 and --timeout-ms at least 100")
-    if not args.adapter_start_timeout > 0:
-        raise UsageError("--adapter-start-timeout must be a positive number of seconds")
-    report = certify(args.adapter, url=args.url, fixtures=args.fixtures, examples=args.examples, seed=args.seed,
-                     plans=chosen, timeout_ms=args.timeout_ms, start_timeout=args.adapter_start_timeout,
-                     progress=_progress_bar(sys.stderr), token=args.control_token)
+    if args.examples < 1 or not 100 <= args.timeout_ms <= MAX_TIMEOUT_MS:
+        raise UsageError(f"--examples must be at least 1 and --timeout-ms from 100 to {MAX_TIMEOUT_MS}")
+    if not 0 < args.adapter_start_timeout <= MAX_START_SECONDS:  # NaN fails this too
+        raise UsageError(f"--adapter-start-timeout must be more than 0 and at most {MAX_START_SECONDS} seconds")
+    try:
+        if not shlex.split(args.adapter):
+            raise UsageError("--adapter: give the command that starts your adapter")
+    except ValueError as error:  # an unbalanced quote
+        raise UsageError(f"--adapter: {args.adapter!r} is not a command line ({error})") from None
+    report_folder = Path(args.report)
+    try:  # before the run, so that a run is never lost for want of a place for its report
+        report_folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"--report {args.report}: cannot make the folder ({error.strerror or error})") from None
+    try:
+        report = certify(args.adapter, url=args.url, fixtures=args.fixtures, examples=args.examples, seed=args.seed,
+                         plans=chosen, timeout_ms=args.timeout_ms, start_timeout=args.adapter_start_timeout,
+                         progress=_progress_bar(sys.stderr), token=args.control_token)
+    except FixtureError as error:
+        raise UsageError(f"--fixtures: {error}") from None
+    except requests.RequestException as error:
+        raise UsageError(f"--url {args.url}: cannot reach the emulator there: {request_error_reason(error)}") from None
     paths = write_reports(report, args.report)
     failed = [result for result in report.results if result.status != PASSED]
     started = report.start.status == PASSED

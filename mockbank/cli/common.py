@@ -32,6 +32,12 @@ def add_credential_options(parser: argparse.ArgumentParser) -> None:
 
 def credentials_from_args(args: argparse.Namespace) -> signing.Credentials:
     data: dict[str, Any] = read_json(args.credentials, "--credentials") if args.credentials else {}
+    if not isinstance(data, dict):
+        raise UsageError(f"--credentials: {args.credentials} must hold a JSON object with serviceProvider, apiKey, "
+                         "account and integrationCode")
+    for key in ("serviceProvider", "apiKey", "account", "integrationCode"):
+        if key in data and not isinstance(data[key], str):
+            raise UsageError(f"--credentials: {key} in {args.credentials} must be a string")
     for flag, key in (("service_provider", "serviceProvider"), ("api_key", "apiKey"), ("account", "account"),
                       ("integration_code", "integrationCode")):
         if getattr(args, flag):
@@ -50,14 +56,22 @@ def credentials_from_args(args: argparse.Namespace) -> signing.Credentials:
 def read_json(path: str, option: str) -> Any:
     """Read a JSON file ('-' = standard input), keeping numbers exact as Decimal."""
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        text = _stdin_text() if path == "-" else Path(path).read_bytes().decode("utf-8")
     except OSError as error:
         raise UsageError(f"{option}: cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{option}: {path} is not UTF-8 text (byte {error.start})") from None
     try:
         return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as error:
         raise UsageError(f"{option}: {path} is not JSON: {error.msg} at line {error.lineno} "
                          f"column {error.colno}") from None
+
+
+def _stdin_text() -> str:
+    """Standard input as UTF-8 text (its bytes, where it has them, so that other bytes are named as such)."""
+    raw = getattr(sys.stdin, "buffer", None)
+    return raw.read().decode("utf-8") if raw is not None else sys.stdin.read()
 
 
 def parse_time(text: str | None, option: str) -> datetime:
@@ -83,6 +97,15 @@ def clock_skew(text: str) -> float | None:
     return seconds
 
 
+def request_error_reason(error: Exception) -> str:
+    """What went wrong reaching a URL, in words: the innermost cause's message (requests nests them)."""
+    while error.args and isinstance(error.args[0], Exception):
+        error = error.args[0]
+    reason = getattr(error, "reason", None)
+    text = str(reason if isinstance(reason, Exception) else error) or type(error).__name__
+    return text.rsplit("): ", 1)[-1] if "Failed to establish" in text else text  # "[Errno 111] Connection refused"
+
+
 def header_value(text: str) -> str:
     """``--header``: the value, or ``@FILE`` to read it from a file."""
     if not text.startswith("@"):
@@ -91,6 +114,8 @@ def header_value(text: str) -> str:
         return Path(text[1:]).read_text(encoding="utf-8").strip()
     except OSError as error:
         raise UsageError(f"--header: cannot read {text[1:]}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise UsageError(f"--header: {text[1:]} is not UTF-8 text (byte {error.start})") from None
 
 
 def json_default(value: Any) -> Any:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from mockbank.settings import DEFAULT_MAX_CLOCK_SKEW
 from mockbank.control_auth import TOKEN_ENV, TOKEN_HEADER, is_loopback, token_headers
-from mockbank.cli.common import UsageError, clock_skew, json_default
+from mockbank.cli.common import UsageError, clock_skew, json_default, request_error_reason
 
 
 def add_proxy_commands(commands: argparse._SubParsersAction) -> None:
@@ -85,14 +85,6 @@ def run_proxy(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reason(error: Exception) -> str:
-    """What went wrong reaching a URL, in words: the innermost cause's message (requests nests them)."""
-    while error.args and isinstance(error.args[0], Exception):
-        error = error.args[0]
-    reason = getattr(error, "reason", None)
-    return str(reason if isinstance(reason, Exception) else error) or type(error).__name__
-
-
 #: The longest --timeout: a day (a longer one overflows the socket layer's clock).
 MAX_TIMEOUT = 86_400
 
@@ -128,7 +120,7 @@ def run_drift_report(args: argparse.Namespace) -> int:
         except (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema, requests.exceptions.InvalidURL):
             raise UsageError(f"--url: {args.url!r} is not an http:// or https:// URL") from None
         except requests.RequestException as error:
-            raise UsageError(f"--url: cannot reach the proxy at {args.url}: {_reason(error)}") from None
+            raise UsageError(f"--url: cannot reach the proxy at {args.url}: {request_error_reason(error)}") from None
         try:
             report = answer.json()
         except ValueError:

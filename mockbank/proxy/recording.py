@@ -65,15 +65,15 @@ class Recorder:
 def read(path: str | Path) -> Iterator[dict[str, Any]]:
     """The exchanges of a recording, in order; RecordingError naming the line that is not one."""
     try:
-        handle = Path(path).open(encoding="utf-8")
+        handle = Path(path).open("rb")
     except OSError as error:
         raise RecordingError(f"{path}: cannot read the recording: {error.strerror}") from None
     with handle:
-        for number, text in enumerate(handle, 1):
-            if not text.strip():
+        for number, raw in enumerate(handle, 1):
+            if not raw.strip():
                 continue
             try:
-                line = json.loads(text, parse_float=Decimal)
+                line = json.loads(raw.decode("utf-8"), parse_float=Decimal)
             except (json.JSONDecodeError, UnicodeDecodeError) as error:
                 raise RecordingError(f"{path} line {number}: not JSON ({error}); is this a mockbank proxy "
                                      "--record file?") from None
