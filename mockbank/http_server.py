@@ -43,6 +43,7 @@ from mockbank.control_auth import is_control_path
 from mockbank.faults import WAITING_KEY
 from mockbank.settings import (DEFAULT_CONNECTION_LIMIT, DEFAULT_CONTROL_THREADS, DEFAULT_HEADER_TIMEOUT,
                                DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADER_BYTES)
+from mockbank.workers import take_stop_signals
 
 _ERROR_CODES = {413: "payload-too-large", 431: "request-header-fields-too-large"}
 
@@ -361,6 +362,8 @@ class HardenedServer(TcpWSGIServer):
         self.event_loop.start(self)
         try:
             threading.Thread(target=self._watch_for_long_requests, name="mockbank-watchdog", daemon=True).start()
+            if threading.current_thread() is threading.main_thread():
+                take_stop_signals()  # held while the server started (mockbank serve): handled here, in this try
             while not self.event_loop.stopped.wait(0.5):
                 pass
         except (SystemExit, KeyboardInterrupt):

@@ -27,7 +27,7 @@ from mockbank.http_server import ServerLimits, serve_socket
 from mockbank.settings import Settings
 from mockbank.store import MEMORY, StoreError, is_postgres_url, open_store, redact_url
 from mockbank.store.sqlite import SqliteDatabase, open_elsewhere
-from mockbank.workers import Supervisor, stop_on_sigterm
+from mockbank.workers import Supervisor, hold_stop_signals, stop_on_sigterm
 
 HIDDEN = "(hidden: --show-credentials prints it)"
 
@@ -96,6 +96,8 @@ def serve(options: ServeOptions, settings: Settings, out: TextIO = sys.stdout) -
     try:
         host, port = listener.getsockname()[:2]
         url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+        if options.server != "granian":
+            hold_stop_signals()  # taken by the supervisor or the server once they can stop gracefully
         _print_banner(out, url, bank, options, seeded)
         if warning:
             print(warning, file=sys.stderr, flush=True)

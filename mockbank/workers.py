@@ -19,6 +19,36 @@ from collections.abc import Callable
 ORPHAN_GRACE_SECONDS = 10
 #: A worker that dies sooner than this after its start is replaced only after this pause.
 RESTART_PAUSE_SECONDS = 1.0
+#: The signals that stop the server.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+_held: list[int] = []  # stop signals that came while held
+_handlers: dict[int, object] = {}  # their handlers from before they were held
+
+
+def _hold(signum: int, frame: object) -> None:
+    _held.append(signum)
+
+
+def hold_stop_signals() -> None:
+    """SIGTERM and Ctrl-C are kept, not acted on, until :func:`take_stop_signals`: a stop that comes while the
+    server starts waits for the moment it can stop gracefully, instead of ending it half-started."""
+    for signum in STOP_SIGNALS:
+        previous = signal.signal(signum, _hold)
+        if previous is not _hold:
+            _handlers[signum] = previous
+
+
+def take_stop_signals() -> None:
+    """From now on SIGTERM and Ctrl-C are acted on (in the main thread), by the handlers set meanwhile or else the
+    ones from before; one that was kept is acted on now."""
+    for signum, previous in _handlers.items():
+        if signal.getsignal(signum) is _hold:
+            signal.signal(signum, previous)
+    _handlers.clear()
+    if hasattr(signal, "pthread_sigmask"):  # a worker starts with them blocked (see Supervisor._fork)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    while _held:
+        signal.raise_signal(_held.pop(0))
 
 
 def stop_on_sigterm() -> None:
@@ -57,6 +87,10 @@ class Supervisor:
         self.stopping = False
 
     def _fork(self) -> int:
+        # SIGTERM and Ctrl-C are blocked while the process forks: the parent then knows every child it has to stop,
+        # and a child never runs the parent's handler (which would stop its siblings); the child's server unblocks
+        # them once it waits for them (take_stop_signals), so that a stop never lands in its start-up code
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         pid = os.fork()
         if pid == 0:
             code = 0
@@ -77,33 +111,35 @@ class Supervisor:
             finally:
                 os._exit(code)
         self.children[pid] = time.monotonic()
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         return pid
 
     def run(self) -> None:
-        """Fork the workers, replace the ones that exit, stop them all on SIGTERM or Ctrl-C."""
+        """Fork the workers, replace the ones that exit, stop them all on SIGTERM or Ctrl-C (SystemExit(0))."""
 
-        def stop(signum, frame):
+        def stop(signum, frame):  # sets a flag only: it may run at any point of the loop below
             self.stopping = True
             self._signal_children(signal.SIGTERM)
-            raise SystemExit(0)
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        take_stop_signals()  # held since before the banner (serve): one that came meanwhile stops us now
         for _ in range(self.count):
+            if self.stopping:
+                break
             self._fork()
-        try:
-            while self.children:
-                pid, status = os.wait()
-                started = self.children.pop(pid, None)
-                if self.stopping or started is None:
-                    continue
-                print(f"mockbank: worker {pid} {_how(status)}; starting another", file=self.log, flush=True)
-                if time.monotonic() - started < RESTART_PAUSE_SECONDS:
-                    time.sleep(RESTART_PAUSE_SECONDS)
-                self._fork()
-        except SystemExit:
-            self._wait_for_children()
-            raise
+        while self.children and not self.stopping:
+            pid, status = os.wait()  # after a stop, it returns as the workers end
+            started = self.children.pop(pid, None)
+            if self.stopping or started is None:
+                continue
+            print(f"mockbank: worker {pid} {_how(status)}; starting another", file=self.log, flush=True)
+            if time.monotonic() - started < RESTART_PAUSE_SECONDS:
+                time.sleep(RESTART_PAUSE_SECONDS)
+            self._fork()
+        self._signal_children(signal.SIGTERM)
+        self._wait_for_children()
+        raise SystemExit(0)
 
     def _signal_children(self, signum: int) -> None:
         for pid in list(self.children):

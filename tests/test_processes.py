@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -53,6 +54,21 @@ def test_a_worker_that_dies_is_replaced(tmp_path):
         assert requests.get(url + "/_mock/health", timeout=10).json()["pid"] not in first
     finally:
         stop_server(process)
+
+
+@linux_only
+@pytest.mark.parametrize("delay", [0.0, 0.05, 0.3])
+def test_sigterm_while_the_workers_start_stops_them_all(tmp_path, delay):
+    process, url = start_server(tmp_path, "--workers", "64")  # still forking when it says it listens
+    time.sleep(delay)
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+        errors = process.stderr.read()
+    finally:
+        stop_server(process)
+    assert process.returncode == 0 and "Traceback" not in errors and "Exception ignored" not in errors, errors
+    wait_until(lambda: refuses(url), "no worker to answer")
 
 
 @pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
