@@ -19,6 +19,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mockbank`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    for value in sys.argv[1:] if argv is None else argv:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are not UTF-8, which Python keeps as lone surrogates
+            parser.exit(2, f"mockbank {args.command}: error: the argument {os.fsencode(value)!r} is "
+                           "not UTF-8 text\n")
     try:
         return args.handler(args)
     except UsageError as error:
