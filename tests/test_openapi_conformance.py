@@ -33,7 +33,9 @@ RULES_BEYOND_THE_SCHEMA = ["getStatement", "postStatement", "getBalance", "postB
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 REFUSED = ["400", "401", "403", "404", "405", "406", "409", "415", "422", "428", "429", "5xx"]
 CONFIG = {
-    "generation": {"max-examples": EXAMPLES_PER_OPERATION, "mode": "all"},
+    # allow-x00: a NUL character in any string is refused with a 400 naming where (PostgreSQL cannot store one;
+    # README, "Where the real API is unknown"), a rule JSON Schema cannot state for every key and value
+    "generation": {"max-examples": EXAMPLES_PER_OPERATION, "mode": "all", "allow-x00": False},
     "phases": {"stateful": {"max-steps": 6, "generation": {"mode": "positive"}}},
     "operations": [
         {"include-operation-id": RULES_BEYOND_THE_SCHEMA,
