@@ -50,7 +50,7 @@ class _AccessLogHandler(logging.StreamHandler):
     requests go on (logging would otherwise print a traceback for every one)."""
 
     def handleError(self, record: logging.LogRecord) -> None:
-        if isinstance(sys.exc_info()[1], (OSError, ValueError)):  # a broken pipe, or a closed file
+        if isinstance(sys.exc_info()[1], BrokenPipeError) or getattr(self.stream, "closed", False):
             ACCESS.removeHandler(self)
             ACCESS.setLevel(logging.WARNING)
             return

@@ -199,7 +199,8 @@ class Bank:
                 if not errors:
                     payment_date, date_errors = execution.execution_date(
                         transaction, amount, now, flags["moveToNextBankDate"], self.settings.execution)
-                    errors += date_errors + rules.transaction_errors(transaction, amount, self.settings.fik)
+                    errors += date_errors + rules.transaction_errors(transaction, amount, self.settings.fik,
+                                                                     owner.currency)
                 duplicate = payment_id in seen or self.store.payment_exists(account, payment_id)
                 duplicate = duplicate and not flags["skipDuplicateCheck"]
                 if duplicate:

@@ -13,15 +13,17 @@ from decimal import Decimal
 from typing import Any
 
 from mockbank import fik
-from mockbank.money import EXCHANGE_RATES, MAX_AMOUNT, iban_is_valid, round_cents
+from mockbank.money import EXCHANGE_RATES, MAX_AMOUNT, convert, iban_is_valid, round_cents
 
 _IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}")
 _DIGITS = re.compile(r"[0-9]{6,14}")
 
 
 def transaction_errors(transaction: dict[str, Any], amount: Decimal | None,
-                       fik_rules: fik.FikRules = fik.FikRules()) -> list[dict[str, str]]:
-    """Amount, currency and creditor account of one (schema-valid) transaction."""
+                       fik_rules: fik.FikRules = fik.FikRules(),
+                       account_currency: str | None = None) -> list[dict[str, str]]:
+    """Amount, currency and creditor account of one (schema-valid) transaction from an account in
+    ``account_currency`` (an amount that converts to 0.00 in it fails like 0)."""
     errors = []
     if amount is None or amount <= 0:
         errors.append({"code": "AM01" if amount == 0 else "AM12", "field": "amount",
@@ -33,6 +35,11 @@ def transaction_errors(transaction: dict[str, Any], amount: Decimal | None,
         errors.append({"code": "AM01", "field": "amount",
                        "text": f"amount {transaction.get('amount')!s} is 0.00 rounded to two decimals: it must be a "
                                "positive number"})
+    elif (account_currency in EXCHANGE_RATES and transaction.get("currency") in EXCHANGE_RATES
+          and convert(amount, transaction["currency"], account_currency) == 0):
+        errors.append({"code": "AM01", "field": "amount",
+                       "text": f"amount {transaction.get('amount')!s} {transaction['currency']} is 0.00 "
+                               f"{account_currency} in the account's currency: it must be a positive number"})
     if transaction.get("currency") not in EXCHANGE_RATES:
         errors.append({"code": "AM03", "field": "currency",
                        "text": f"currency {transaction.get('currency')!r} is not supported "
@@ -64,8 +71,8 @@ def _rule(name: str, field: str, code: str, description: str, status: int = 32) 
 
 #: Every check a payment must pass; each failure answers the payment with ``status`` and ``code``.
 CATALOGUE: tuple[dict[str, Any], ...] = (
-    _rule("amount-positive", "amount", "AM12", "amount must be a positive number (0, or below 0.005, which rounds to "
-                                                 "0.00: AM01)"),
+    _rule("amount-positive", "amount", "AM12", "amount must be a positive number (0, or one that rounds to 0.00, "
+                                                 "also in the account's currency: AM01)"),
     _rule("amount-limit", "amount", "AM02", f"amount must be below {MAX_AMOUNT:f}"),
     _rule("currency-supported", "currency", "AM03", f"currency must be one of {', '.join(EXCHANGE_RATES)}"),
     _rule("creditor-account", "account", "AC01", "account must be a BBAN (up to 14 digits), an IBAN with valid "

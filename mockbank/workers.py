@@ -22,6 +22,7 @@ RESTART_PAUSE_SECONDS = 1.0
 #: The signals that stop the server.
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 _held: list[int] = []  # stop signals that came while held
+_blocked_in_this_worker = False  # a worker's stop signals, blocked since its fork until its server takes them
 _handlers: dict[int, object] = {}  # their handlers from before they were held
 
 
@@ -41,11 +42,13 @@ def hold_stop_signals() -> None:
 def take_stop_signals() -> None:
     """From now on SIGTERM and Ctrl-C are acted on (in the main thread), by the handlers set meanwhile or else the
     ones from before; one that was kept is acted on now."""
+    global _blocked_in_this_worker
     for signum, previous in _handlers.items():
         if signal.getsignal(signum) is _hold:
             signal.signal(signum, previous)
     _handlers.clear()
-    if hasattr(signal, "pthread_sigmask"):  # a worker starts with them blocked (see Supervisor._fork)
+    if _blocked_in_this_worker:  # a worker starts with them blocked (see Supervisor._fork)
+        _blocked_in_this_worker = False
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     while _held:
         signal.raise_signal(_held.pop(0))
@@ -90,9 +93,15 @@ class Supervisor:
         # SIGTERM and Ctrl-C are blocked while the process forks: the parent then knows every child it has to stop,
         # and a child never runs the parent's handler (which would stop its siblings); the child's server unblocks
         # them once it waits for them (take_stop_signals), so that a stop never lands in its start-up code
+        global _blocked_in_this_worker
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-        pid = os.fork()
+        try:
+            pid = -1 if self.stopping else os.fork()  # a stop that came meanwhile: no new worker
+        except BaseException:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+            raise
         if pid == 0:
+            _blocked_in_this_worker = True
             code = 0
             try:
                 os.close(self.write_end)
@@ -110,7 +119,8 @@ class Supervisor:
                 code = 1
             finally:
                 os._exit(code)
-        self.children[pid] = time.monotonic()
+        if pid > 0:
+            self.children[pid] = time.monotonic()
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         return pid
 
@@ -124,21 +134,24 @@ class Supervisor:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         take_stop_signals()  # held since before the banner (serve): one that came meanwhile stops us now
-        for _ in range(self.count):
-            if self.stopping:
-                break
-            self._fork()
-        while self.children and not self.stopping:
-            pid, status = os.wait()  # after a stop, it returns as the workers end
-            started = self.children.pop(pid, None)
-            if self.stopping or started is None:
-                continue
-            print(f"mockbank: worker {pid} {_how(status)}; starting another", file=self.log, flush=True)
-            if time.monotonic() - started < RESTART_PAUSE_SECONDS:
-                time.sleep(RESTART_PAUSE_SECONDS)
-            self._fork()
-        self._signal_children(signal.SIGTERM)
-        self._wait_for_children()
+        try:
+            for _ in range(self.count):
+                self._fork()
+            while self.children and not self.stopping:
+                pid, status = os.waitpid(-1, os.WNOHANG)  # polled: a stop must not wait for a worker to end
+                if pid == 0:
+                    time.sleep(0.1)
+                    continue
+                started = self.children.pop(pid, None)
+                if self.stopping or started is None:
+                    continue
+                print(f"mockbank: worker {pid} {_how(status)}; starting another", file=self.log, flush=True)
+                if time.monotonic() - started < RESTART_PAUSE_SECONDS:
+                    time.sleep(RESTART_PAUSE_SECONDS)
+                self._fork()
+        finally:  # stopped, or failed: no worker is left behind either way
+            self._signal_children(signal.SIGTERM)
+            self._wait_for_children()
         raise SystemExit(0)
 
     def _signal_children(self, signum: int) -> None:

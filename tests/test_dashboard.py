@@ -170,6 +170,21 @@ def test_with_a_control_token_the_browser_gives_it_once_and_the_pages_carry_it_f
         assert outside.headers["Location"] == "/_mock/ui/"
 
 
+def test_a_line_the_console_cannot_encode_does_not_end_the_access_log(capsys):
+    raw = io.BytesIO()
+    console = io.TextIOWrapper(raw, encoding="cp1252", write_through=True)  # a Windows console redirected to a file
+    accesslog.configure(console)
+    try:
+        for path in ("/a", "/\U0001f600", "/b"):
+            accesslog.log_request({"time": "2026-11-24T10:00:00Z", "method": "GET", "path": path, "status": 404,
+                                   "durationMs": 1.0})
+    finally:
+        accesslog.configure(io.StringIO(), quiet=True)
+    lines = raw.getvalue().decode("cp1252").splitlines()
+    assert [line.split()[2] for line in lines] == ["/a", "/b"]  # the one it cannot write is reported, not the end
+    assert "UnicodeEncodeError" in capsys.readouterr().err
+
+
 def test_the_access_log_has_one_line_per_api_request_with_a_401_cause(emulator):
     out = io.StringIO()
     accesslog.configure(out)

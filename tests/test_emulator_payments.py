@@ -76,6 +76,14 @@ def test_an_invalid_payment_fails_alone_with_status_32_naming_the_field(emulator
     assert field in failed["errors"][0]["text"] or failed["errors"][0].get("field") == field
 
 
+def test_an_amount_that_is_0_00_in_the_accounts_currency_fails(emulator):
+    # 0.01 DKK is 0.0013 EUR: from the demo's EUR account it would book 0.00
+    answers = pay(emulator, transaction("TINY", "0.01", day=BANK_TODAY), transaction("FINE", "0.10", day=BANK_TODAY),
+                  account=2)["answers"]
+    assert [a["status"] for a in answers] == [32, 1]
+    assert answers[0]["errors"][0]["code"] == "AM01" and "0.00 EUR" in answers[0]["errors"][0]["text"]
+
+
 def test_a_missing_field_fails_only_its_payment(emulator):
     bad = transaction("BAD", day=BANK_TODAY)
     del bad["currency"]

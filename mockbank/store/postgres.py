@@ -193,7 +193,9 @@ def _first_line(error: BaseException, url: str) -> str:
     password = _password(url)
     if not password:
         return text
-    # where it stands alone: a short password must not hide letters of the message ("does not e***ist")
+    if len(password) >= 4:
+        return text.replace(password, "***")
+    # a short one only where it stands alone, so that it does not hide letters of the message ("does not e***ist")
     return re.sub(rf"(?<!\w){re.escape(password)}(?!\w)", "***", text)
 
 

@@ -134,10 +134,12 @@ class SqlStore:
         if scope.transaction is None:  # the request's first write: its one transaction begins
             transaction = self.database.transaction(self.sandbox_id)
             transaction.__enter__()  # kept only once begun: a failed begin leaves the next write to begin anew
-            if scope.sandbox_id == self.sandbox_id and not self.exists():  # deleted since the request began
-                gone = SandboxGone(self.sandbox_id)
-                transaction.__exit__(SandboxGone, gone, None)
-                raise gone
+            try:
+                if scope.sandbox_id == self.sandbox_id and not self.exists():  # deleted since the request began
+                    raise SandboxGone(self.sandbox_id)
+            except BaseException as error:
+                transaction.__exit__(type(error), error, error.__traceback__)
+                raise
             scope.transaction, scope.locked = transaction, {self.sandbox_id}
         scope.depth += 1
         try:
