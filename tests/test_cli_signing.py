@@ -166,6 +166,7 @@ def test_explain_finds_the_credentials_in_the_demo_bank(tmp_path, capsys):
     (["serve", "--sandbox-ttl", "99999999999999999999"], "--sandbox-ttl must be at most 31622400"),
     (["serve", "--max-delay-ms", "999999999999"], "--max-delay-ms must be at most"),
     (["serve", "--workers", "100000"], "--workers must be from 1 to 256"),
+    (["serve", "--db", ""], "--db must name a database file"),
     (["sign", "--service-provider", "E\udcff", "--request-id", "R"], "the argument b'E\\xff' is not UTF-8 text"),
 ])
 def test_bad_options_are_named_without_a_traceback(argv, message, capsys):

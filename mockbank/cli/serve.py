@@ -123,6 +123,8 @@ def run_serve(args: argparse.Namespace) -> int:
     from mockbank import clock, schemas
     from mockbank.control import MAX_STEP_SECONDS
 
+    if not args.db.strip():
+        raise UsageError("--db must name a database file, ':memory:' or a postgresql:// URL, not an empty string")
     skew = clock_skew(args.max_clock_skew)
     if args.clock and not clock.in_range(parse_time(args.clock, "--clock")):  # checked before the database is
         raise UsageError(f"--clock {args.clock}: {clock.RANGE_TEXT}")      # touched: it keeps the clock it gets
