@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, Request, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from mockbank import accesslog, api, control, dashboard
+from mockbank import accesslog, api, control, dashboard, strictjson
 from mockbank.control_auth import TOKEN_HEADER, is_control_path, token_matches
 from mockbank.bank import Bank
 from mockbank.errors import BankError, Conflict, NotFound, SandboxGone
@@ -21,7 +21,7 @@ from mockbank.journal_limits import bounded_body, bounded_headers
 from mockbank.rawjson import RawJson
 from mockbank.sandboxes import SandboxManager
 from mockbank.web import (SANDBOX_KEY, ApiError, DecimalJSONProvider, ReasonPhraseMiddleware, SandboxMiddleware,
-                          json_response, loads_request_json, query_dict, refuse_nul_in_the_url,
+                          json_response, query_dict, refuse_nul_in_the_url,
                           register_error_handlers, storage_unavailable)
 
 #: The HTTP status of each kind of refusal; any other BankError is a bad request.
@@ -127,7 +127,7 @@ def _raw_body(request: Request) -> Any:
         return None
     text = raw.decode("utf-8", "replace")
     try:
-        return loads_request_json(text)
+        return strictjson.loads(text)
     except ValueError:  # not JSON the journal can store and serve (NaN, lone surrogates, deep nesting, ...)
         return text
 

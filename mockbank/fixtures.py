@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from mockbank import models, schemas, signing
+from mockbank import models, schemas, signing, strictjson
 from mockbank.models import Erp
 from mockbank.money import EXCHANGE_RATES
 from mockbank.accounts import normalize_account
@@ -58,9 +57,9 @@ def load(path: str | Path | None = None) -> Fixture:
         except UnicodeDecodeError as error:
             raise FixtureError(f"{path}: the fixture file is not UTF-8 text (byte {error.start})") from None
     try:
-        document = json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as error:
-        raise FixtureError(f"{source}: not JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+        document = strictjson.loads(text)
+    except ValueError as error:
+        raise FixtureError(f"{source}: not JSON: {error}") from None
     return from_document(document, source)
 
 

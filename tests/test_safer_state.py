@@ -188,6 +188,26 @@ def test_keys_under_an_x_prefix_are_the_users_own():
 
     assert fixtures.from_document(_demo_with(extend), "bank.json").accounts[0].account
 
+@pytest.mark.parametrize("spelled, reason", [
+    ("\\u0000", "the string at /accounts/0/name holds a NUL character"),  # PostgreSQL cannot store it
+    ("\\ud800", "the string at /accounts/0/name holds a lone surrogate escape"),  # no database can encode it
+])
+def test_a_fixture_file_with_text_no_database_stores_is_refused_naming_the_field(tmp_path, spelled, reason):
+    text = json.dumps(_demo_with(lambda d: d["accounts"][0].update(name="Drift@konto")))
+    path = tmp_path / "bank.json"
+    path.write_text(text.replace("@", spelled), "utf-8")
+    with pytest.raises(fixtures.FixtureError, match=f"bank.json: not JSON: {reason}"):
+        fixtures.load(path)
+    assert reason in refused("serve", "--port", "0", "--db", ":memory:", "--fixtures", str(path))
+
+
+def test_a_fixture_file_with_nan_is_refused(tmp_path):
+    path = tmp_path / "bank.json"
+    path.write_text(json.dumps(_demo_with(lambda d: d["accounts"][0].update(openingBalance=float("nan")))), "utf-8")
+    with pytest.raises(fixtures.FixtureError, match="bank.json: not JSON: NaN is not a JSON value"):
+        fixtures.load(path)
+
+
 
 # --------------------------------------------------------------------------- statement sequence
 

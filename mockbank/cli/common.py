@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from mockbank import signing
+from mockbank import signing, strictjson
 
 
 class UsageError(Exception):
@@ -62,10 +61,9 @@ def read_json(path: str, option: str) -> Any:
     except UnicodeDecodeError as error:
         raise UsageError(f"{option}: {path} is not UTF-8 text (byte {error.start})") from None
     try:
-        return json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as error:
-        raise UsageError(f"{option}: {path} is not JSON: {error.msg} at line {error.lineno} "
-                         f"column {error.colno}") from None
+        return strictjson.loads(text)
+    except ValueError as error:
+        raise UsageError(f"{option}: {path} is not JSON: {error}") from None
 
 
 def _stdin_text() -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, g, make_response, redirect, render_template, request
 
-from mockbank import bankdays, clock, explanation, magic, render
+from mockbank import bankdays, clock, explanation, magic, render, strictjson
 from mockbank.control_auth import token_matches
 from mockbank.dashboard import access, journal
 from mockbank.dashboard.charts import balance_chart
@@ -16,7 +16,7 @@ from mockbank.diagnosis import MISTAKE_ORDER
 from mockbank.errors import BankError
 from mockbank.models import FINAL_STATUSES, PaymentStatus
 from mockbank.settings import PROGRESSION_MODES
-from mockbank.web import current_bank, current_faults, loads_request_json
+from mockbank.web import current_bank, current_faults
 
 blueprint = Blueprint("dashboard", __name__, url_prefix=access.UI_PATH, template_folder="templates",
                       static_folder="static", static_url_path="/static")
@@ -235,7 +235,7 @@ def _explain(form: dict[str, str]) -> tuple[explanation.Explanation | None, str 
     body = None
     if form["body"]:
         try:
-            body = loads_request_json(form["body"])
+            body = strictjson.loads(form["body"])
         except ValueError as problem:
             return None, f"body: it is not JSON: {problem}"
         if not isinstance(body, dict):

@@ -13,12 +13,12 @@ from datetime import datetime, timezone
 from http import HTTPStatus
 from typing import Any
 
+from mockbank import strictjson
 from mockbank.proxy.drift import DriftTracker
 from mockbank.proxy.journal import Journal
 from mockbank.proxy.recording import Recorder
 from mockbank.proxy.signature import SignatureCheck
 from mockbank.proxy.upstream import Upstream, UpstreamError
-from mockbank.web import loads_request_json
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,6 @@ def _json_or_text(raw: bytes) -> Any:
         return None
     text = raw.decode("utf-8", "replace")
     try:
-        return loads_request_json(text)
+        return strictjson.loads(text)
     except ValueError:
         return text
