@@ -72,6 +72,49 @@ def test_sign_refuses_bad_input_with_a_clear_message(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
+DEMO_FLAGS = ["--service-provider", "MockERP", "--api-key", "d396c3a8-6981-4b48-9d9c-1649fd768e0c",
+              "--account", "52470004471238", "--integration-code", "Demo-Drift-2026"]
+PAYMENT = {"paymentId": "P1", "paymentDate": "2026-12-03", "amount": 12.5, "currency": "DKK",
+           "account": "80790000820049"}
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"requestId": "R", "transactions": [dict(PAYMENT, paymentId="")]}, "--body: /transactions/0/paymentId is empty"),
+    ({"requestId": "R", "transactions": [dict(PAYMENT, amount={"value": 1})]},
+     "--body: /transactions/0/amount is not of type"),
+    ({"requestId": "R", "transactions": [{k: v for k, v in PAYMENT.items() if k != "currency"}]},
+     "--body: /transactions/0/currency is required"),
+    ({"requestId": "R", "transactions": [dict(PAYMENT, paymentDate="2026-13-01")]},
+     "--body: /transactions/0/paymentDate is not a valid 'date'"),
+    ({"requestId": "R", "transactions": []}, "--body: /transactions is empty"),
+    ({"requestId": 7}, "--body: /requestId is not of type 'string'"),
+    ({"requestId": "R" * 101, "paymentIds": ["P1"]}, "--body: /requestId is longer than 100 characters"),
+])
+def test_sign_refuses_a_signed_field_the_bank_refuses(body, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["sign", *DEMO_FLAGS, "--body", write_json(tmp_path, "body.json", body)])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "no correct client signs it" in err and err.count("\n") == 1
+
+
+def test_sign_names_the_request_id_option_and_refuses_nan(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["sign", *DEMO_FLAGS, "--request-id", "R" * 101])
+    assert "error: --request-id: /requestId is longer than 100 characters" in capsys.readouterr().err
+    nan = tmp_path / "nan.json"
+    nan.write_text('{"requestId": "R", "transactions": [{"paymentId": "P1", "amount": NaN}]}', "utf-8")
+    with pytest.raises(SystemExit):
+        main(["sign", *DEMO_FLAGS, "--body", str(nan)])
+    assert f"--body: {nan} is not JSON: NaN is not a JSON value" in capsys.readouterr().err
+
+
+def test_sign_ignores_fields_the_signature_does_not_cover(tmp_path, capsys):
+    body = {"requestId": "R", "transactions": [PAYMENT], "x-anything": {"nested": True}}  # no creditor either
+    assert main(["sign", *DEMO_FLAGS, "--body", write_json(tmp_path, "body.json", body)]) == 0
+    assert "Authorization: Basic " in capsys.readouterr().out
+
+
 EXPLAINED = [name for name in MISTAKES if name != "clock-skew"]
 
 

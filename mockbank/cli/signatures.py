@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 
-from mockbank import explanation, signing, verification
+from mockbank import explanation, schemas, signing, verification
 from mockbank.settings import (DEFAULT_JOURNAL_MAX, DEFAULT_MAX_CLOCK_SKEW, DEFAULT_SANDBOX_TTL)
 from mockbank.cli.common import UsageError, add_credential_options, credentials_from_args, read_json, parse_time, clock_skew, header_value, json_default
 
@@ -33,14 +34,12 @@ def run_sign(args: argparse.Namespace) -> int:
     if not isinstance(body, dict):
         raise UsageError("--body: the request body must be a JSON object")
     request_id = args.request_id or body.get("requestId")
-    if not request_id:
+    if request_id is None or request_id == "":
         raise UsageError("no requestId: give --request-id or a body with 'requestId'")
     transactions = body.get("transactions")
-    if transactions is not None and (not isinstance(transactions, list) or not transactions
-                                     or not all(isinstance(t, dict) for t in transactions)):
-        raise UsageError("--body: 'transactions' must be a non-empty list of objects")
+    _refuse_what_the_bank_refuses(dict(body, requestId=request_id), "--request-id" if args.request_id else "--body")
     moment = parse_time(args.time, "--time")
-    signed = signing.sign(credentials, str(request_id), time=moment, transactions=transactions,
+    signed = signing.sign(credentials, request_id, time=moment, transactions=transactions,
                           scheme="" if args.scheme == "none" else args.scheme)
     token = signing.integration_token(credentials.integration_code)
     if args.json:
@@ -58,6 +57,31 @@ def run_sign(args: argparse.Namespace) -> int:
     print(f"auth JSON      {signed.auth_json}")
     print(f"Authorization: {signed.header}")
     return 0
+
+
+#: What a signature covers: the requestId, and of each transaction the fields of its payload.
+_SIGNED = re.compile(r"/requestId|/transactions(/\d+(/(paymentId|paymentDate|amount|currency|account))?)?")
+
+
+def _refuse_what_the_bank_refuses(body: dict, request_id_option: str) -> None:
+    """UsageError naming each signed field of the body that the bank would refuse.
+
+    ``mockbank sign`` shows what a correct client sends. A header over an empty paymentId, an amount that is an
+    object or a requestId that is a number signs text no correct client produces, and the bank answers such a
+    body 400 whatever its header says, so it is refused here instead of printed. The fields are checked against
+    the ``POST /payment`` request schema, only those the signature covers (a body without ``transactions``, whose
+    endpoint is not known, only for its requestId); ``request_id_option`` names where the requestId came from.
+    """
+    document = body if "transactions" in body else {"requestId": body["requestId"]}
+    problems = [p for p in schemas.violations("payment-request", document) if _SIGNED.fullmatch(p.pointer)]
+    if "transactions" not in body:
+        problems = [p for p in problems if p.pointer == "/requestId"]
+    if not problems:
+        return
+    option = request_id_option if all(p.pointer == "/requestId" for p in problems) else "--body"
+    shown = "; ".join(f"{p.pointer} {p.reason}" for p in problems[:5])
+    more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+    raise UsageError(f"{option}: {shown}{more}: the bank refuses this, so no correct client signs it")
 
 
 # --------------------------------------------------------------------------- explain
