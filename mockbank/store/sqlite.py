@@ -25,6 +25,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
+from urllib.request import pathname2url
 
 try:
     import fcntl
@@ -99,9 +100,14 @@ def open_elsewhere(path: str) -> bool:
         os.close(handle)
 
 
+def _uri(file: str) -> str:
+    """The ``file:`` URI of a path, its ``?``, ``#`` and ``%`` escaped (SQLite would read them as the URI's own)."""
+    return "file:" + pathname2url(os.path.abspath(file))
+
+
 def _connect(file: str, synchronous: str, create: bool = True) -> sqlite3.Connection:
     mode = "" if create else "?mode=rw"  # rw: fail, rather than create an empty file, where it was deleted
-    db = sqlite3.connect(f"file:{file}{mode}", uri=True, isolation_level=None, timeout=30, check_same_thread=False)
+    db = sqlite3.connect(_uri(file) + mode, uri=True, isolation_level=None, timeout=30, check_same_thread=False)
     db.row_factory = sqlite3.Row
     db.execute("PRAGMA busy_timeout = 30000")
     db.execute("PRAGMA journal_mode = WAL")
@@ -203,8 +209,11 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def check_file(path: str) -> None:
-    """StoreError saying what is wrong when ``path`` cannot hold a SQLite database: a folder, a missing or
-    unwritable folder, an unwritable file, a file of another kind. A missing file is created (empty)."""
+    """StoreError saying what is wrong when ``path`` cannot hold a SQLite database: a SQLite URI, a folder, a
+    missing or unwritable folder, an unwritable file, a file of another kind. A missing file is created (empty)."""
+    if path.startswith("file:"):
+        raise StoreError(f"--db {path}: give the database file's path, not a SQLite URI (mockbank opens the file "
+                         "itself, for reading and writing)")
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise StoreError(f"--db {path} is a folder, not a database file; give a file in it, e.g. "
