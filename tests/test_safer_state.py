@@ -66,6 +66,21 @@ def test_db_on_a_file_that_is_not_sqlite(tmp_path):
     assert other.read_text() == "not a database\n"
 
 
+
+def test_a_db_path_with_uri_characters_is_the_file_of_that_name(tmp_path):
+    path = tmp_path / "bank?mode=ro#v%41.db"  # ?, # and % mean something in the URI SQLite is opened with
+    store = open_store(str(path))
+    store.close()
+    assert path.read_bytes().startswith(b"SQLite format 3\x00")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name, path.name + "-writer"]
+
+
+def test_a_sqlite_uri_as_db_is_refused_before_any_file_is_made(tmp_path):
+    uri = f"file:{tmp_path / 'x.db'}?mode=ro"
+    line = refused("serve", "--port", "0", "--db", uri)
+    assert f"--db {uri}: give the database file's path, not a SQLite URI" in line
+    assert list(tmp_path.iterdir()) == []
+
 def test_a_port_out_of_range(tmp_path):
     line = refused("serve", "--port", "99999", "--db", str(tmp_path / "m.db"))
     assert "--port 99999: a port is a number from 0 to 65535" in line
@@ -113,6 +128,29 @@ def test_sign_into_a_closed_pipe_says_so_in_one_line():
     assert result.returncode == 1
     assert result.stderr.strip() == ("mockbank sign: stopped: the output was closed before everything was written "
                                      "(broken pipe)")
+
+
+#: A real Ctrl-C (SIGINT to the process itself) while ``mockbank serve``'s modules load, then the console
+#: script's own lines: what pressing Ctrl-C just after typing a command does.
+_CTRL_C_WHILE_LOADING = """
+import importlib.abc, os, signal, sys
+
+class CtrlC(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "mockbank.cli.serve":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+from mockbank.cli import main
+sys.exit(main(["serve", "--help"]))
+"""
+
+
+def test_ctrl_c_while_a_command_loads_exits_130_without_a_traceback():
+    result = subprocess.run([sys.executable, "-c", _CTRL_C_WHILE_LOADING], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, timeout=120)
+    assert (result.returncode, result.stderr, result.stdout) == (130, "", "")
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -8,16 +8,16 @@ import sys
 from collections.abc import Sequence
 
 from mockbank import __version__
-from mockbank.cli.common import UsageError
-from mockbank.cli.serve import add_serve
-from mockbank.cli.signatures import add_sign, add_explain
-from mockbank.cli.certify import add_certify
-from mockbank.cli.proxy import add_proxy_commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mockbank`` console script."""
-    parser = build_parser()
+    try:
+        parser = build_parser()  # imports every command's modules: most of a command's start-up time
+    except KeyboardInterrupt:  # Ctrl-C right after the command was typed: no traceback from an import
+        return 130
+    from mockbank.cli.common import UsageError  # imported by build_parser already
+
     args = parser.parse_args(argv)
     for value in sys.argv[1:] if argv is None else argv:
         try:
@@ -39,6 +39,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command. Their modules are imported here, not when ``mockbank.cli`` is, so that
+    :func:`main` catches a Ctrl-C that arrives while they load."""
+    from mockbank.cli.certify import add_certify
+    from mockbank.cli.proxy import add_proxy_commands
+    from mockbank.cli.serve import add_serve
+    from mockbank.cli.signatures import add_explain, add_sign
+
     parser = argparse.ArgumentParser(prog="mockbank", description=(
         "Local emulator and contract-testing kit for the BankIntegration REST API."))
     parser.add_argument("--version", action="version", version=f"mockbank {__version__}")
