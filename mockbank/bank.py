@@ -294,9 +294,13 @@ class Bank:
                     else self._advance(payment, now, 1) for payment in found]
 
     def current_balance(self, account: str) -> Decimal:
-        """An account's balance now: its opening balance and every entry booked up to the bank's today."""
+        """An account's balance now: its opening balance and every entry booked up to the bank's today (in time
+        mode, the payments that fell due on the bank clock booked first)."""
         owner = self._account(account)
-        return owner.opening_balance + self.store.sum_through(account, clock.bank_date(self.now()))
+        now = self.now()
+        with self.store.transaction():
+            self._catch_up(account, now)
+            return owner.opening_balance + self.store.sum_through(account, clock.bank_date(now))
 
     def payments(self, account: str | None = None) -> list[Payment]:
         """Every payment (of one account), caught up with the bank clock."""

@@ -3,9 +3,12 @@ the journal, the copy lines, the token asked once per browser session, failing a
 
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
 import shlex
+import time
 from datetime import datetime
 from decimal import Decimal
 
@@ -146,6 +149,80 @@ def test_a_payment_can_be_failed_with_a_reason_code(emulator):
     assert refused.status_code == 400 and refused.json()["details"][0]["pointer"] == "/errors"
     page = requests.get(f"{emulator.url}/_mock/ui/payments/{moved['transId']}", timeout=10).text
     assert "AC04" in page and "Failed (32)" in page
+
+
+def test_each_payment_of_one_request_has_its_own_page(emulator):
+    sent = [{"paymentId": payment_id, "paymentDate": BANK_NOW[:10], "amount": Decimal(amount), "currency": "DKK",
+             "account": "30000000001234", "creditor": {"name": "X"}} for payment_id, amount in (("P1", "1"), ("P2", "2"))]
+    emulator.client().pay(sent)
+    listing = requests.get(f"{emulator.url}/_mock/ui/payments", timeout=10).text
+    links = dict((name, href) for href, name in re.findall(r'<a href="([^"]*/payments/[^"]*)">(P\d)</a>', listing))
+    assert set(links) == {"P1", "P2"} and links["P1"] != links["P2"]
+    for name in ("P1", "P2"):
+        page = requests.get(f"{emulator.url}{html.unescape(links[name])}", timeout=10).text
+        assert f"<h1>Payment {name} " in page
+        assert f'data-payment-id="{name}"' in page  # the buttons move this payment, not the request's first
+        other = "P2" if name == "P1" else "P1"
+        assert f">{other}</a>, sent in the same request" in page
+    trans_id = links["P1"].split("/payments/")[1].split("?")[0]
+    unknown = requests.get(f"{emulator.url}/_mock/ui/payments/{trans_id}", params={"paymentId": "P9"}, timeout=10)
+    assert unknown.status_code == 404
+
+
+@pytest.mark.parametrize("now, target", [
+    ("2026-11-24T10:00:00Z", "2026-11-25T08:00:00Z"),  # a Tuesday morning, after 08:00: Wednesday
+    ("2026-11-24T06:00:00Z", "2026-11-24T08:00:00Z"),  # before 08:00: the same day
+    ("2026-11-27T10:00:00Z", "2026-11-30T08:00:00Z"),  # a Friday: Monday
+    ("2026-12-24T10:00:00Z", "2026-12-28T08:00:00Z"),  # Christmas Eve, then two holidays and a weekend
+])
+def test_the_next_bank_day_button_moves_the_clock_forward(emulator, now, target):
+    emulator.http.post(emulator.url + "/_mock/clock", json={"now": now}).raise_for_status()
+    page = requests.get(f"{emulator.url}/_mock/ui/clock", timeout=10).text
+    assert f'data-clock=\'{{"now": "{target}"}}\' id="next-bank-day"' in page
+
+
+def test_every_fault_status_the_clock_page_offers_is_one_the_bank_injects(emulator):
+    page = requests.get(f"{emulator.url}/_mock/ui/clock", timeout=10).text
+    offered = re.search(r'<select name="status">(.*?)</select>', page).group(1)
+    statuses = [int(s) for s in re.findall(r"<option>(\d+)</option>", offered)]
+    assert statuses
+    for status in statuses:
+        added = emulator.http.post(emulator.url + "/_mock/faults", json={"path": "/status", "status": status})
+        assert added.status_code == 201, added.text
+
+
+def test_a_filtered_live_view_goes_on_past_many_entries_the_filter_passes_over(emulator):
+    ui = f"{emulator.url}/_mock/ui"
+    with requests.Session() as http:
+        for _ in range(510):  # more than the live view reads at once, none of them a 200
+            http.get(f"{emulator.url}/status", timeout=10)
+    page = requests.get(f"{ui}/", params={"status": "200"}, timeout=10).text
+    newest = int(re.search(r'data-newest="(\d+)"', page).group(1))
+    assert newest == emulator.journal()[-1]["id"]  # the newest entry, though none matches
+    from_the_start = requests.get(f"{ui}/requests/rows", params={"status": "200", "after": 0}, timeout=10)
+    assert from_the_start.text.strip() == ""
+    assert from_the_start.headers["X-Mockbank-Journal-Newest"] == str(newest)  # where the next poll starts
+    emulator.client().status()
+    rows = requests.get(f"{ui}/requests/rows", params={"status": "200", "after": newest}, timeout=10)
+    assert len(re.findall(r"<tr data-id=", rows.text)) == 1
+    assert int(rows.headers["X-Mockbank-Journal-Newest"]) > newest
+
+
+def test_the_accounts_page_books_payments_that_fell_due_in_time_mode(emulator):
+    def balances() -> list[str]:
+        return re.findall(r'class="num balance">([^<]*)<', requests.get(f"{emulator.url}/_mock/ui/accounts", timeout=10).text)
+
+    before = balances()
+    emulator.set_progression("time", step_seconds=0.05)
+    emulator.set_clock(BANK_NOW + "Z", frozen=False)  # the clock runs: nothing else moves the payment on
+    emulator.client().pay([{"paymentId": "PAY_T", "paymentDate": BANK_NOW[:10], "amount": Decimal("1000.00"),
+                            "currency": "DKK", "account": "30000000001234", "creditor": {"name": "X"}}])
+    time.sleep(1)  # 20 steps: Succeeded and booked on the bank clock
+    after = balances()
+    changed = [(old, new) for old, new in zip(before, after) if old != new]
+    assert len(changed) == 1
+    old, new = (Decimal(text.split()[0].replace(",", "")) for text in changed[0])
+    assert old - new == Decimal("1000.00")
 
 
 def test_with_a_control_token_the_browser_gives_it_once_and_the_pages_carry_it_for_their_buttons():

@@ -65,10 +65,18 @@ def page(store: Any, wanted: JournalFilter, before: int | None) -> tuple[list[di
         cursor = chunk[-1]["id"]
 
 
-def newer(store: Any, wanted: JournalFilter, after: int) -> list[dict[str, Any]]:
-    """Matching entries after id ``after`` (for the live view), newest first, at most a page."""
-    entries = [entry for entry in store.journal(since=after, limit=_CHUNK) if wanted.accepts(entry)]
-    return entries[::-1][:PAGE_SIZE]
+def newer(store: Any, wanted: JournalFilter, after: int) -> tuple[list[dict[str, Any]], int]:
+    """Matching entries after id ``after`` (for the live view), newest first, at most a page; and the id of the
+    newest entry read, where the next look starts (however many entries the filter passed over)."""
+    found: list[dict[str, Any]] = []
+    cursor = after
+    while True:
+        chunk = store.journal(since=cursor, limit=_CHUNK)
+        found.extend(entry for entry in chunk if wanted.accepts(entry))
+        if chunk:
+            cursor = chunk[-1]["id"]
+        if len(chunk) < _CHUNK:
+            return found[::-1][:PAGE_SIZE], cursor
 
 
 def decoded_auth(entry: dict[str, Any]) -> dict[str, Any] | str | None:

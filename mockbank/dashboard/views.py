@@ -14,6 +14,7 @@ from mockbank.dashboard import access, journal
 from mockbank.dashboard.charts import balance_chart
 from mockbank.diagnosis import MISTAKE_ORDER
 from mockbank.errors import BankError
+from mockbank.faults import INJECTABLE_STATUSES
 from mockbank.models import FINAL_STATUSES, PaymentStatus
 from mockbank.settings import PROGRESSION_MODES
 from mockbank.web import current_bank, current_faults
@@ -74,17 +75,24 @@ def requests() -> str:
     wanted = journal.JournalFilter.from_args(request.args)
     entries, older = journal.page(current_bank().store, wanted, request.args.get("before", type=int))
     causes = sorted(set(MISTAKE_ORDER) | {(entry.get("verdict") or {}).get("cause") for entry in entries} - {None})
+    latest = current_bank().store.journal_newest(None, 1)  # the live view goes on from the newest, matching or not
     return render_template("requests.html", entries=entries, older=older, wanted=wanted, causes=causes,
-                           newest=entries[0]["id"] if entries and "before" not in request.args else None,
+                           newest=latest[0]["id"] if latest and "before" not in request.args else None,
                            dropped=current_bank().store.journal_dropped())
 
 
+#: The response header of ``/requests/rows`` with the id of the newest journal entry read: the next ``?after=``.
+NEWEST_HEADER = "X-Mockbank-Journal-Newest"
+
+
 @blueprint.get("/requests/rows")
-def request_rows() -> str:
+def request_rows() -> Response:
     """The rows newer than ``?after=`` (the live view polls this)."""
-    entries = journal.newer(current_bank().store, journal.JournalFilter.from_args(request.args),
-                            request.args.get("after", 0, type=int))
-    return render_template("request_rows.html", entries=entries)
+    entries, newest = journal.newer(current_bank().store, journal.JournalFilter.from_args(request.args),
+                                    request.args.get("after", 0, type=int))
+    response = make_response(render_template("request_rows.html", entries=entries))
+    response.headers[NEWEST_HEADER] = str(newest)
+    return response
 
 
 @blueprint.get("/requests/<int:entry_id>")
@@ -122,14 +130,19 @@ def payments() -> str:
 
 @blueprint.get("/payments/<trans_id>")
 def payment_detail(trans_id: str) -> str:
+    """One payment: the transId is the request's, shared by its payments, so ``?paymentId=`` says which (without
+    it, the request's first payment, with links to the others)."""
     bank = current_bank()
     found = bank.store.payments(trans_id=trans_id)
-    if not found:
+    if found and bank.mode(found[0].account) == "time":  # catch them up with the bank clock first
+        found = [p for p in bank.payments(found[0].account) if p.trans_id == trans_id]
+    payment_id = request.args.get("paymentId")
+    chosen = [p for p in found if payment_id is None or p.payment_id == payment_id]
+    if not chosen:
         abort(404)
-    payment = found[0]
-    if bank.mode(payment.account) == "time":  # catch it up with the bank clock first
-        payment = next(p for p in bank.payments(payment.account) if p.trans_id == trans_id)
+    payment = chosen[0]
     return render_template("payment.html", payment=payment, entry=_booked_entry(payment),
+                           siblings=[p for p in found if p is not payment],
                            description=render.payment_description(payment, bank.mode(payment.account)),
                            movable=MOVABLE_STATUSES, reason_codes=REASON_CODES,
                            final=payment.status in FINAL_STATUSES, pretty=journal.pretty)
@@ -206,8 +219,11 @@ def clock_page() -> str:
     now = bank.now()
     next_day = bankdays.next_bank_day(clock.bank_date(now))
     next_bank_day = datetime.combine(next_day, time(8, 0), tzinfo=timezone.utc)
+    if next_bank_day <= now:  # today is a bank day and its morning has passed: the next one's
+        next_day = bankdays.next_bank_day(next_day + timedelta(days=1))
+        next_bank_day = datetime.combine(next_day, time(8, 0), tzinfo=timezone.utc)
     return render_template("clock.html", clock=bank.clock().describe(), progression=bank.progression(),
-                           modes=PROGRESSION_MODES, faults=current_faults().list(),
+                           modes=PROGRESSION_MODES, faults=current_faults().list(), fault_statuses=INJECTABLE_STATUSES,
                            next_bank_day=next_bank_day.isoformat().replace("+00:00", "Z"))
 
 

@@ -89,6 +89,8 @@
       const url = table.dataset.rows + (table.dataset.rows.includes("?") ? "&" : "?") + "after=" + newest;
       const response = await fetch(url, { headers }).catch(() => null);
       if (!response || !response.ok) return;
+      // where the server stopped reading, past the entries the filter passed over
+      newest = Math.max(newest, Number(response.headers.get("X-Mockbank-Journal-Newest")) || 0);
       const html = (await response.text()).trim();
       if (!html) return;
       const body = table.tBodies[0];
