@@ -145,6 +145,10 @@ def magic_values() -> Response:
 
 def progress() -> Response:
     body = _body()
+    unknown = schemas.unknown_fields("progress-request", body)
+    if unknown:  # a misspelt paymentId would otherwise move every payment
+        raise ApiError(400, "bad-request", "; ".join(f"{p.pointer} {p.reason}" for p in unknown),
+                       [{"pointer": p.pointer, "reason": p.reason} for p in unknown])
     payment_id, status, account = body.get("paymentId"), body.get("status"), body.get("account")
     status = status if json_integer(status) is None else json_integer(status)  # 8.0 is the JSON number 8
     for name, value in (("paymentId", payment_id), ("account", account)):

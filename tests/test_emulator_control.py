@@ -12,6 +12,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 import requests
@@ -358,3 +359,16 @@ def test_strict_mode_refuses_unknown_fields_naming_them():
         assert refused.json()["details"] == [{"pointer": "/options/moveToNextBankdate", "reason": "is not a known field (did you mean 'moveToNextBankDate'?)"}]
         assert get(strict, "/status", {"requestId": "R", "paymentIdz": "x"}).status_code == 400
         assert get(strict, "/status", {"requestId": "R", "paymentIds": "x"}).status_code == 200
+
+
+def test_a_misspelt_progress_field_is_refused_and_moves_nothing(emulator):
+    emulator.client().pay([{"paymentId": payment_id, "paymentDate": BANK_TODAY, "amount": Decimal("1.00"),
+                            "currency": "DKK", "account": "30000000001234", "creditor": {"name": "X"}}
+                           for payment_id in ("PAY_A", "PAY_B")])
+    before = {p["paymentId"]: p["status"] for p in emulator.http.get(emulator.url + "/_mock/payments").json()}
+    refused = emulator.http.post(emulator.url + "/_mock/progress", json={"paymentID": "PAY_A"})
+    assert refused.status_code == 400
+    assert refused.json()["details"] == [{"pointer": "/paymentID",
+                                          "reason": "is not a known field (did you mean 'paymentId'?)"}]
+    after = {p["paymentId"]: p["status"] for p in emulator.http.get(emulator.url + "/_mock/payments").json()}
+    assert after == before
