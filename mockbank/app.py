@@ -12,7 +12,7 @@ from flask import Flask, Request, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from mockbank import accesslog, api, control, dashboard, strictjson
-from mockbank.control_auth import TOKEN_HEADER, is_control_path, token_matches
+from mockbank.control_auth import TOKEN_HEADER, is_control_path, is_cross_site_change, token_matches
 from mockbank.bank import Bank
 from mockbank.errors import BankError, Conflict, NotFound, SandboxGone
 from mockbank.settings import DEFAULT_MAX_BODY
@@ -153,6 +153,15 @@ def create_app(bank: Bank, *, max_body: int = DEFAULT_MAX_BODY, control_token: s
     dashboard.install(app)
 
     app.before_request(refuse_nul_in_the_url)  # first: a sandbox id with a NUL must not reach the database
+
+    @app.before_request
+    def refuse_cross_site_control() -> Response | None:
+        """403 for a change to the control plane (dashboard forms included) sent by a page of another site."""
+        if is_control_path(request.path) and is_cross_site_change(request.method, request.headers, request.host):
+            return json_response({"error": "forbidden", "message": (
+                "a page of another site may not change this bank: the control plane takes changes from tools "
+                "(no Origin header) and from this server's own dashboard only")}, 403)
+        return None
 
     if control_token:
         app.config[dashboard.TOKEN_CONFIG] = control_token  # the dashboard asks a browser for it once

@@ -372,3 +372,29 @@ def test_a_misspelt_progress_field_is_refused_and_moves_nothing(emulator):
                                           "reason": "is not a known field (did you mean 'paymentId'?)"}]
     after = {p["paymentId"]: p["status"] for p in emulator.http.get(emulator.url + "/_mock/payments").json()}
     assert after == before
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "http://evil.example"},
+    {"Origin": "null"},  # a file or a sandboxed frame
+    {"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example"},
+    {"Sec-Fetch-Site": "same-site"},  # another port of this host is another web app
+])
+def test_a_page_of_another_site_cannot_change_the_control_plane(emulator, headers):
+    fault = {"path": "*", "status": 503}
+    for base in (emulator.url, f"{emulator.url}/sandboxes/nope"):
+        refused = requests.post(f"{base}/_mock/faults", data=json.dumps(fault), timeout=10,
+                                headers={"Content-Type": "text/plain", **headers})
+        assert refused.status_code == 403 and refused.json()["error"] == "forbidden"
+    assert requests.post(f"{emulator.url}/_mock/reset", headers=headers, timeout=10).status_code == 403
+    assert emulator.http.get(emulator.url + "/_mock/faults").json() == []
+    assert requests.get(f"{emulator.url}/_mock/faults", headers=headers, timeout=10).status_code == 200
+
+
+def test_tools_and_the_dashboard_itself_still_change_the_control_plane(emulator):
+    host = emulator.url.split("://")[1]
+    for headers in ({}, {"Origin": f"http://{host}"}, {"Sec-Fetch-Site": "same-origin", "Origin": f"http://{host}"},
+                    {"Sec-Fetch-Site": "none"}):
+        added = requests.post(f"{emulator.url}/_mock/faults", json={"path": "/status", "status": 503},
+                              headers=headers, timeout=10)
+        assert added.status_code == 201, (headers, added.text)
