@@ -14,6 +14,8 @@ from mockbank.money import EXCHANGE_RATES
 from mockbank.accounts import normalize_account
 
 DEMO_FIXTURE = "demo.json"
+#: The ``source`` of the built-in demo bank (a file's is its path).
+DEMO_SOURCE = "built-in demo"
 DEFAULT_HISTORY_DAYS = 90
 #: Keys starting with this are the user's own and never an error; every other unknown key is (a typo shows).
 EXTENSION_PREFIX = "x-"
@@ -48,7 +50,7 @@ class Fixture:
 def load(path: str | Path | None = None) -> Fixture:
     """Read and validate a fixture file; ``None`` is the built-in demo bank."""
     if path is None:
-        text, source = files("mockbank.fixture_files").joinpath(DEMO_FIXTURE).read_text("utf-8"), "built-in demo"
+        text, source = files("mockbank.fixture_files").joinpath(DEMO_FIXTURE).read_text("utf-8"), DEMO_SOURCE
     else:
         try:
             text, source = Path(path).read_text(encoding="utf-8"), str(path)

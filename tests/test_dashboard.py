@@ -8,9 +8,11 @@ import io
 import json
 import re
 import shlex
+import sys
 import time
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import requests
@@ -103,6 +105,40 @@ def test_the_explain_command_of_a_journaled_request_reproduces_its_cause(emulato
     curl = shlex.split(journal.curl_line(entry, emulator.url))
     assert curl[:5] == ["curl", "-i", "-X", "POST", f"{emulator.url}/payment"]
     assert json.loads(curl[curl.index("--data-raw") + 1])["requestId"] == "R_PAY_W"
+
+
+def _page_explain_command(bank, capsys) -> tuple[int, str]:
+    """Run the explain command the newest request's page shows; its exit status and output."""
+    entry_id = bank.journal()[-1]["id"]
+    page = requests.get(f"{bank.url}/_mock/ui/requests/{entry_id}", timeout=10).text
+    command = html.unescape(re.search(r'<textarea id="explain-cmd"[^>]*>(.*?)</textarea>', page, re.S).group(1))
+    echoed, explain = command.split(" | ")  # echo BODY | mockbank explain ... --body -
+    capsys.readouterr()
+    sys.stdin = io.StringIO(shlex.split(echoed)[1])
+    try:
+        return cli.main(shlex.split(explain)[1:]), capsys.readouterr().out
+    finally:
+        sys.stdin = sys.__stdin__
+
+
+def test_the_explain_command_of_a_sandbox_request_verifies_with_the_sandboxs_credentials(emulator, capsys):
+    with emulator.sandbox() as sandbox:
+        assert sandbox.client().status().request_id  # answered 200: its signature was good
+        status, out = _page_explain_command(sandbox, capsys)
+        assert status == 0, out
+
+
+def test_the_explain_command_of_a_fixture_file_server_names_the_file(tmp_path, capsys):
+    fixture = tmp_path / "bank.json"
+    fixture.write_text(json.dumps(json.loads((Path(__file__).parents[1] / "fixtures" / "demo.json").read_text("utf-8"))
+                                  | {"x-copy": True}), "utf-8")
+    with Emulator(fixture=str(fixture), clock=BANK_NOW, frozen_clock=True) as bank:
+        bank.client().status()
+        status, out = _page_explain_command(bank, capsys)
+        assert status == 0, out
+        entry_id = bank.journal()[-1]["id"]
+        page = requests.get(f"{bank.url}/_mock/ui/requests/{entry_id}", timeout=10).text
+        assert f"--fixtures {fixture}" in html.unescape(page)
 
 
 def test_the_explain_page_verifies_against_this_bank(emulator):

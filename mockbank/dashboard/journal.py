@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from mockbank import explanation, signing
+from mockbank import explanation, fixtures, signing
 from mockbank.jsonnumbers import decimal_to_json
 
 PAGE_SIZE = 50
@@ -106,21 +108,62 @@ def curl_line(entry: dict[str, Any], base_url: str) -> str:
     return " ".join(parts)
 
 
-def explain_command(entry: dict[str, Any]) -> str | None:
-    """The ``mockbank explain`` command that verifies this request again, or None without a header."""
+def explain_command(entry: dict[str, Any], where: list[str] | None = None) -> str | None:
+    """The ``mockbank explain`` command that verifies this request again, or None without a header.
+
+    ``where`` are the options that give explain this bank's credentials (see :func:`credential_options`); without
+    them it looks them up in the built-in demo bank.
+    """
     header = _header(entry, "Authorization")
     if header is None:
         return None
-    parts = ["mockbank", "explain", "--header", shlex.quote(header), "--method", entry["method"],
-             "--path", shlex.quote(entry["path"])]
+    parts = ["mockbank", "explain", "--header", shlex.quote(header), *map(shlex.quote, where or []),
+             "--method", entry["method"], "--path", shlex.quote(entry["path"])]
     if entry.get("query"):
         parts += ["--query", shlex.quote(query_text(entry))]
-    if entry.get("bankTime"):
-        parts += ["--now", entry["bankTime"]]
+    clock = _clock_of(entry)
+    if clock:
+        parts += ["--now", clock]
     body = body_text(entry)
     if body is None:
         return " ".join(parts)
     return f"echo {shlex.quote(body)} | {' '.join(parts)} --body -"
+
+
+def _clock_of(entry: dict[str, Any]) -> str | None:
+    """The clock the server checked the auth time against: it accepts a time near the host's clock (the entry's
+    ``time``) or near the bank clock (``bankTime``), so the one nearer the auth time."""
+    clocks = [entry[name] for name in ("time", "bankTime") if entry.get(name)]
+    auth = decoded_auth(entry)
+    try:
+        signed = signing.parse_auth_time(auth["time"], lenient=True)
+        return min(clocks, key=lambda text: abs(datetime.fromisoformat(text.replace("Z", "+00:00")) - signed))
+    except (TypeError, KeyError, ValueError, signing.MalformedHeader):  # no usable auth time: the bank clock
+        return entry.get("bankTime")
+
+
+def credential_options(entry: dict[str, Any], bank: Any, in_sandbox: bool) -> list[str]:
+    """The options that make ``mockbank explain`` verify with the credentials of the bank the request reached.
+
+    A sandbox's ERPs and accounts exist only in the database, so its request's own ERP and account are given as
+    flags (the sandbox's dashboard is its control plane: whoever sees it may make requests to it anyway). A server
+    started on a fixture file is given ``--fixtures`` with that file, so no key is written on the page. The
+    built-in demo bank is explain's default and needs nothing.
+    """
+    if not in_sandbox:
+        source = bank.fixture.source
+        return [] if source == fixtures.DEMO_SOURCE else ["--fixtures", os.path.abspath(source)]
+    auth = decoded_auth(entry)
+    if not isinstance(auth, dict):
+        return []
+    service_provider, account = auth.get("serviceProvider"), auth.get("account")
+    if not isinstance(service_provider, str) or not isinstance(account, str):
+        return []
+    api_key, code = bank.api_key(service_provider), bank.integration_code(service_provider, account)
+    if api_key is None or code is None:  # unknown to this bank: explain says so without them
+        return []
+    return ["--service-provider", service_provider, "--api-key", api_key, "--account", account,
+            "--integration-code", code]
 
 
 def explain_header(entry: dict[str, Any]) -> str:

@@ -17,7 +17,7 @@ from mockbank.errors import BankError
 from mockbank.faults import INJECTABLE_STATUSES
 from mockbank.models import FINAL_STATUSES, PaymentStatus
 from mockbank.settings import PROGRESSION_MODES
-from mockbank.web import current_bank, current_faults
+from mockbank.web import SANDBOX_KEY, current_bank, current_faults
 
 blueprint = Blueprint("dashboard", __name__, url_prefix=access.UI_PATH, template_folder="templates",
                       static_folder="static", static_url_path="/static")
@@ -100,7 +100,9 @@ def request_detail(entry_id: int) -> str:
     entry = _journal_entry(entry_id)
     base_url = request.url_root
     return render_template("request.html", entry=entry, auth=journal.decoded_auth(entry),
-                           curl=journal.curl_line(entry, base_url), explain=journal.explain_command(entry),
+                           curl=journal.curl_line(entry, base_url),
+                           explain=journal.explain_command(entry, journal.credential_options(
+                               entry, current_bank(), SANDBOX_KEY in request.environ)),
                            pretty=journal.pretty)
 
 
