@@ -261,6 +261,14 @@ def test_the_accounts_page_books_payments_that_fell_due_in_time_mode(emulator):
     assert old - new == Decimal("1000.00")
 
 
+def test_the_fault_table_shows_a_faults_message_and_reshape(emulator):
+    for spec in ({"path": "/status", "status": 503, "message": "maintenance <tonight>"},
+                 {"path": "/report/balance", "reshape": "integer-amounts"}):
+        emulator.http.post(emulator.url + "/_mock/faults", json=spec).raise_for_status()
+    page = requests.get(f"{emulator.url}/_mock/ui/clock", timeout=10).text
+    assert "<td>maintenance &lt;tonight&gt;</td>" in page and "<td>integer-amounts</td>" in page
+
+
 def test_with_a_control_token_the_browser_gives_it_once_and_the_pages_carry_it_for_their_buttons():
     with Emulator(clock=BANK_NOW, frozen_clock=True) as emulator:
         emulator._server.app.config[access.TOKEN_CONFIG] = "s3cret"
@@ -281,6 +289,19 @@ def test_with_a_control_token_the_browser_gives_it_once_and_the_pages_carry_it_f
         outside = browser.post(f"{emulator.url}/_mock/ui/token", data={"token": "s3cret", "next": "https://evil.example/"},
                                allow_redirects=False, timeout=10)
         assert outside.headers["Location"] == "/_mock/ui/"
+
+
+def test_in_a_sandbox_the_token_form_leads_back_to_the_page_asked_for():
+    with Emulator(clock=BANK_NOW, frozen_clock=True, token="s3cret") as emulator:
+        emulator._server.app.config[access.TOKEN_CONFIG] = "s3cret"
+        with emulator.sandbox() as sandbox:
+            browser = requests.Session()
+            asked = browser.get(f"{sandbox.url}/_mock/ui/payments", params={"status": 1}, timeout=10)
+            wanted = f"/sandboxes/{sandbox.sandbox_id}/_mock/ui/payments?status=1"
+            assert asked.status_code == 401 and f'name="next" value="{wanted}"' in asked.text
+            given = browser.post(f"{sandbox.url}/_mock/ui/token", data={"token": "s3cret", "next": wanted},
+                                 allow_redirects=False, timeout=10)
+            assert given.headers["Location"] == wanted
 
 
 def test_a_line_the_console_cannot_encode_does_not_end_the_access_log(capsys):

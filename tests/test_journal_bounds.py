@@ -27,6 +27,19 @@ def test_long_header_values_and_bodies_are_stored_cut_to_the_limit_and_marked(em
     assert "truncated" not in emulator.journal()[-1] and emulator.journal()[-1]["body"] == {"requestId": "SMALL"}
 
 
+def test_the_request_page_says_what_the_journal_cut(emulator):
+    body = {"requestId": "BIG", "note": "x" * 40_000}
+    post(emulator, "/status", body)
+    entry = emulator.journal()[-1]
+    page = requests.get(f"{emulator.url}/_mock/ui/requests/{entry['id']}", timeout=10).text
+    size = len(json.dumps(body, separators=(",", ":")))
+    assert f"<code>/body</code> ({size:,} bytes)" in page
+    assert "these lines do not send the request as it was" in page
+    post(emulator, "/status", {"requestId": "SMALL"})
+    small = requests.get(f"{emulator.url}/_mock/ui/requests/{emulator.journal()[-1]['id']}", timeout=10).text
+    assert 'id="truncated"' not in small and "do not send the request" not in small
+
+
 def test_the_limit_is_configurable():
     with Emulator(clock=BANK_NOW, frozen_clock=True, journal_value_max=100) as small:
         post(small, "/status", {"requestId": "R", "note": "y" * 200})

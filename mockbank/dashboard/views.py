@@ -63,7 +63,8 @@ def token() -> Response:
 
 
 def _token_form(error: str | None, status: int) -> Response:
-    return make_response(render_template("token.html", error=error, next=request.form.get("next") or request.full_path),
+    asked = request.script_root + request.full_path.rstrip("?")  # in a sandbox, below /sandboxes/<id>
+    return make_response(render_template("token.html", error=error, next=request.form.get("next") or asked),
                          status)
 
 
