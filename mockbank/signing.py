@@ -40,7 +40,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
@@ -132,6 +132,9 @@ def format_auth_time(moment: datetime) -> str:
 #: exact binary ties, where it equals ``half-up``.)
 ROUNDINGS = ("half-up", "half-even", "float", "truncate")
 CANONICAL_ROUNDING = "half-up"
+#: Amounts up to 10**300 are written with every digit, as .NET's decimal, Java's BigDecimal and the other kits
+#: write them (1E+26 is "100000000000000000000000000.00"); larger ones, which no client writes out, as their text.
+LARGEST_WRITTEN_EXPONENT = 300
 
 
 def format_amount(amount: Any, rounding: str = CANONICAL_ROUNDING) -> str:
@@ -143,18 +146,21 @@ def format_amount(amount: Any, rounding: str = CANONICAL_ROUNDING) -> str:
     value = to_decimal(amount)
     if value is None:
         return "" if amount is None else str(amount)
+    if value.is_finite() and value.adjusted() > LARGEST_WRITTEN_EXPONENT:  # no client writes these out in full
+        return str(amount)
+    digits = Context(prec=max(28, value.adjusted() + 3))  # every digit of the whole part, and two decimals
     try:
         if rounding == "half-up":
-            rounded = value.quantize(CENT, rounding=ROUND_HALF_UP)
+            rounded = value.quantize(CENT, rounding=ROUND_HALF_UP, context=digits)
         elif rounding == "half-even":
-            rounded = value.quantize(CENT, rounding=ROUND_HALF_EVEN)
+            rounded = value.quantize(CENT, rounding=ROUND_HALF_EVEN, context=digits)
         elif rounding == "truncate":
-            rounded = value.quantize(CENT, rounding=ROUND_DOWN)
+            rounded = value.quantize(CENT, rounding=ROUND_DOWN, context=digits)
         elif rounding == "float":
             return "%.2f" % float(value)
         else:
             raise ValueError(f"unknown rounding {rounding!r}; use one of {', '.join(ROUNDINGS)}")
-    except InvalidOperation:  # too many digits to write with two decimals (over 10**26): used as text
+    except InvalidOperation:  # NaN or Infinity: used as text
         return str(amount)
     return f"{rounded:f}"
 

@@ -298,6 +298,10 @@ def test_parse_authorization_accepts_any_scheme_case_and_escaping(scheme):
 @pytest.mark.parametrize("amount, text", [
     (154, "154.00"), (154.0, "154.00"), (217.5, "217.50"), ("154.00", "154.00"), (Decimal("1234567.8"), "1234567.80"),
     (0.1 + 0.2, "0.30"), ("12.345", "12.35"), (-3, "-3.00"),
+    # beyond 28 digits, written out as .NET decimal, Java BigDecimal and the kits do (it used to be "1E+26")
+    (Decimal("1E+26"), "100000000000000000000000000.00"), (10**30, "1000000000000000000000000000000.00"),
+    (Decimal("12345678901234567890123456789.005"), "12345678901234567890123456789.01"),
+    (Decimal("1E+301"), "1E+301"), (Decimal("NaN"), "NaN"),  # no client writes these out: their text
 ])
 def test_amount_component_has_two_decimals_and_no_grouping(amount, text):
     assert signing.format_amount(amount) == text
