@@ -1,11 +1,12 @@
 """The kit's side of the adapter protocol: start the adapter command, send requests, read replies.
 
-The adapter runs as a child process; requests go to its stdin as JSON lines, replies come back on
-stdout, one line each; stderr is collected for the report. Each start begins with the ``hello``
-request, whose reply may take up to the start timeout (a slow build, a cold runtime) and says which
-operations the adapter offers. A reply that does not come within the request's timeout plus a grace
-period, a line on stdout that is not a reply, or an adapter that exits, is an :class:`AdapterFailure`;
-the adapter is stopped and the next request starts it again.
+The adapter runs as a child process; requests go to its stdin as UTF-8 JSON lines, replies come back
+on stdout, one line each; stderr is collected for the report (bytes that are not UTF-8 read as U+FFFD).
+Each start begins with the ``hello`` request, whose reply may take up to the start timeout (a slow
+build, a cold runtime) and says which operations the adapter offers. A reply that does not come within
+the request's timeout plus a grace period, a line on stdout that is not a reply (not UTF-8, not JSON,
+not the answer to the request), or an adapter that exits, is an :class:`AdapterFailure`; the adapter is
+stopped and the next request starts it again.
 """
 
 from __future__ import annotations
@@ -50,11 +51,25 @@ class Hello:
                 "seconds": round(self.seconds, 3), "name": self.name, "version": self.version}
 
 
+def _quoted(text: str) -> str:
+    text = text.rstrip("\r\n")
+    return repr(text[:200]) + (" (cut)" if len(text) > 200 else "")
+
+
 def stdout_noise(line: str) -> str:
     """The headline error for a line on the adapter's stdout that is not a reply."""
-    text = line.rstrip("\r\n")
-    quoted = repr(text[:200]) + (" (cut)" if len(text) > 200 else "")
-    return f"the adapter wrote {quoted} on stdout; write logs to stderr"
+    return f"the adapter wrote {_quoted(line)} on stdout; write logs to stderr"
+
+
+def decoded_stdout(line: bytes) -> str:
+    """A line of the adapter's stdout as text, or AdapterFailure when it is not UTF-8."""
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError as error:
+        shown = _quoted(line.decode("utf-8", errors="replace"))
+        raise AdapterFailure(f"the adapter wrote {shown} on stdout, which is not UTF-8 (byte "
+                             f"0x{line[error.start]:02x} at offset {error.start}); write replies in UTF-8 "
+                             "and logs to stderr") from None
 
 
 def parse_hello(reply: dict[str, Any], seconds: float) -> Hello:
@@ -89,7 +104,7 @@ class AdapterProcess:
         self.start_timeout = start_timeout
         self.hello: Hello | None = None  # the reply to hello of the latest start
         self._process: subprocess.Popen | None = None
-        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._lines: queue.Queue[bytes | None] = queue.Queue()
         self._stderr: list[str] = []
         self._stderr_lock = threading.Lock()
         self._next_id = 0
@@ -119,7 +134,7 @@ class AdapterProcess:
             argv[0] = sys.executable
         try:
             process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                       text=True, encoding="utf-8", bufsize=1, cwd=self.cwd)
+                                       cwd=self.cwd)
         except OSError as error:
             raise AdapterFailure(f"cannot start the adapter {self.command!r}: {error}") from None
         self._lines = queue.Queue()
@@ -130,14 +145,14 @@ class AdapterProcess:
 
     @staticmethod
     def _pump_stdout(process: subprocess.Popen, lines: queue.Queue) -> None:
-        for line in process.stdout:
+        for line in process.stdout:  # bytes: a line that is not UTF-8 is the reader's protocol failure
             lines.put(line)
         lines.put(None)
 
     def _pump_stderr(self, process: subprocess.Popen) -> None:
-        for line in process.stderr:
+        for line in process.stderr:  # read to the end whatever it is, so the adapter never blocks on a full pipe
             with self._stderr_lock:
-                self._stderr.append(line)
+                self._stderr.append(line.decode("utf-8", errors="replace"))
 
     def _stop(self) -> None:
         """Kill the adapter; the next request starts it again."""
@@ -185,8 +200,9 @@ class AdapterProcess:
                   client_timeout_ms: int | None = None) -> dict[str, Any]:
         """Write one request line and read its reply line within ``seconds``."""
         request_id = message["id"]
+        request = json.dumps(message, ensure_ascii=False, default=decimal_to_json) + "\n"
         try:
-            self._process.stdin.write(json.dumps(message, ensure_ascii=False, default=decimal_to_json) + "\n")
+            self._process.stdin.write(request.encode("utf-8"))
             self._process.stdin.flush()
         except OSError:
             raise AdapterFailure(self._death("before it read the request")) from None
@@ -217,7 +233,8 @@ class AdapterProcess:
         return f"the adapter exited (status {code}) {when}" + (f"; its stderr ends: {' | '.join(tail)}" if tail else "")
 
     @staticmethod
-    def _checked(line: str, request_id: int) -> dict[str, Any]:
+    def _checked(raw: bytes, request_id: int) -> dict[str, Any]:
+        line = decoded_stdout(raw)
         try:
             reply = json.loads(line, parse_float=Decimal)
         except json.JSONDecodeError:

@@ -1,0 +1,43 @@
+"""An adapter that answers hello properly, then breaks the protocol in one way: ``python protocol_breaking_adapter.py
+MODE [ARG]``. It calls no bank: every request other than hello gets ``{"id", "ok": true, "result": {}}`` unless
+the mode changes that, so the kit's side of the protocol can be tested without an emulator.
+
+Modes: ``latin1-logs`` (a cp1252/latin-1 line and 100 kB of ordinary log lines on stderr before each reply),
+``latin1-reply`` (the reply encoded in latin-1).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+OPERATIONS = ["pay", "status", "payment", "statement", "balance", "cancel"]
+
+
+def write(data: bytes) -> None:
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def reply_for(mode: str, argument: str, request_id: object) -> bytes:
+    if mode == "latin1-reply":
+        return json.dumps({"id": request_id, "ok": True, "result": {"name": "Søren"}},
+                          ensure_ascii=False).encode("latin-1") + b"\n"
+    return json.dumps({"id": request_id, "ok": True, "result": {}}).encode("utf-8") + b"\n"
+
+
+def main(mode: str, argument: str = "") -> None:
+    for line in sys.stdin.buffer:
+        request = json.loads(line)
+        if request["op"] == "hello":
+            write(json.dumps({"id": request["id"], "ok": True, "result": {"ops": OPERATIONS}}).encode() + b"\n")
+            continue
+        if mode == "latin1-logs":
+            sys.stderr.buffer.write("betaling til Søren\n".encode("latin-1"))
+            sys.stderr.buffer.write(b"debug line of a chatty client\n" * 3500)
+            sys.stderr.buffer.flush()
+        write(reply_for(mode, argument, request["id"]))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
