@@ -1,12 +1,13 @@
 """The kit's side of the adapter protocol: start the adapter command, send requests, read replies.
 
-The adapter runs as a child process; requests go to its stdin as UTF-8 JSON lines, replies come back
-on stdout, one line each; stderr is collected for the report (bytes that are not UTF-8 read as U+FFFD).
-Each start begins with the ``hello`` request, whose reply may take up to the start timeout (a slow
-build, a cold runtime) and says which operations the adapter offers. A reply that does not come within
-the request's timeout plus a grace period, a line on stdout that is not a reply (not UTF-8, not JSON,
-not the answer to the request), or an adapter that exits, is an :class:`AdapterFailure`; the adapter is
-stopped and the next request starts it again.
+The adapter runs as a child process in a process group of its own (a wrapper such as ``sh -c`` or
+``dotnet run`` is stopped with everything it started); requests go to its stdin as UTF-8 JSON lines,
+replies come back on stdout, one line each; stderr is collected for the report (bytes that are not
+UTF-8 read as U+FFFD). Each start begins with the ``hello`` request, whose reply may take up to the
+start timeout (a slow build, a cold runtime) and says which operations the adapter offers. A reply
+that does not come within the request's timeout plus a grace period, a line on stdout that is not a
+reply (not UTF-8, not JSON, not the answer to the request), or an adapter that exits, is an
+:class:`AdapterFailure`; the adapter is stopped and the next request starts it again.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import os
 import queue
 import shlex
+import signal
 import subprocess
 import sys
 import threading
@@ -27,6 +29,8 @@ from mockbank.adapters.protocol import OPERATIONS
 from mockbank.jsonnumbers import decimal_to_json
 
 GRACE_SECONDS = 5.0
+#: How long an adapter has to exit by itself once its stdin is closed at the end of a run.
+CLOSE_SECONDS = 5.0
 #: How long the first reply of a freshly started adapter may take (``--adapter-start-timeout``).
 DEFAULT_START_TIMEOUT = 60.0
 HELLO_ID = 0
@@ -95,6 +99,32 @@ def split_command(command: str) -> list[str]:
     return shlex.split(command, posix=os.name != "nt")
 
 
+def start_in_own_group(argv: list[str], cwd: str | None) -> subprocess.Popen:
+    """Start the adapter with pipes for stdin, stdout and stderr (bytes), as the leader of a new process
+    group (a new session on POSIX), so that :func:`stop_group` reaches everything a wrapper started."""
+    options: dict[str, Any] = {"start_new_session": True}
+    if os.name == "nt":
+        options = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=cwd, **options)
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    """Kill the adapter and every process of its group that is still there (also after the adapter exited)."""
+    if os.name == "nt":
+        if process.poll() is None:  # taskkill /T finds the children by their parent, so only while it runs
+            subprocess.run(["taskkill", "/F", "/T", "/PID", str(process.pid)], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        if process.poll() is None:
+            process.kill()
+    else:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # the group's id is the adapter's pid: it leads its session
+        except (ProcessLookupError, PermissionError):
+            pass  # nothing of the group is left
+    process.wait()
+
+
 class AdapterProcess:
     """One adapter command, started by :meth:`start` (or the first request) and restarted after it dies."""
 
@@ -133,8 +163,7 @@ class AdapterProcess:
         if argv and argv[0] in ("python", "python3"):  # the Python that runs mockbank, whatever PATH says
             argv[0] = sys.executable
         try:
-            process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                       cwd=self.cwd)
+            process = start_in_own_group(argv, self.cwd)
         except OSError as error:
             raise AdapterFailure(f"cannot start the adapter {self.command!r}: {error}") from None
         self._lines = queue.Queue()
@@ -155,22 +184,22 @@ class AdapterProcess:
                 self._stderr.append(line.decode("utf-8", errors="replace"))
 
     def _stop(self) -> None:
-        """Kill the adapter; the next request starts it again."""
+        """Kill the adapter and what it started; the next request starts it again."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.kill()
-            process.wait()
+        if process is not None:
+            stop_group(process)
 
     def close(self) -> None:
+        """Close the adapter's stdin, give it time to exit, then stop whatever of its group is left."""
         process, self._process = self._process, None
         if process is None:
             return
         try:
             process.stdin.close()
-            process.wait(timeout=5)
+            process.wait(timeout=CLOSE_SECONDS)
         except (OSError, subprocess.TimeoutExpired):
-            process.kill()
-            process.wait()
+            pass
+        stop_group(process)
 
     def __enter__(self) -> AdapterProcess:
         return self
@@ -228,6 +257,7 @@ class AdapterProcess:
         process = self._process
         code = process.wait(timeout=5) if process is not None else None
         self._process = None
+        stop_group(process)
         with self._stderr_lock:
             tail = "".join(self._stderr).strip().splitlines()[-3:]
         return f"the adapter exited (status {code}) {when}" + (f"; its stderr ends: {' | '.join(tail)}" if tail else "")

@@ -3,13 +3,18 @@ MODE [ARG]``. It calls no bank: every request other than hello gets ``{"id", "ok
 the mode changes that, so the kit's side of the protocol can be tested without an emulator.
 
 Modes: ``latin1-logs`` (a cp1252/latin-1 line and 100 kB of ordinary log lines on stderr before each reply),
-``latin1-reply`` (the reply encoded in latin-1).
+``latin1-reply`` (the reply encoded in latin-1), ``garbage-then-hang PIDFILE`` (writes its pid to PIDFILE; answers
+every request with a log line on stdout, then hangs without reading stdin), ``leaves-child PIDFILE`` (starts a
+``sleep`` that outlives it, writes the sleep's pid to PIDFILE).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
+import time
 
 OPERATIONS = ["pay", "status", "payment", "statement", "balance", "cancel"]
 
@@ -27,6 +32,14 @@ def reply_for(mode: str, argument: str, request_id: object) -> bytes:
 
 
 def main(mode: str, argument: str = "") -> None:
+    if mode == "garbage-then-hang":
+        with open(argument, "w", encoding="utf-8") as pid_file:
+            pid_file.write(str(os.getpid()))
+    if mode == "leaves-child":
+        sleeper = subprocess.Popen(["sleep", "60"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        with open(argument, "w", encoding="utf-8") as pid_file:
+            pid_file.write(str(sleeper.pid))
     for line in sys.stdin.buffer:
         request = json.loads(line)
         if request["op"] == "hello":
@@ -36,6 +49,9 @@ def main(mode: str, argument: str = "") -> None:
             sys.stderr.buffer.write("betaling til Søren\n".encode("latin-1"))
             sys.stderr.buffer.write(b"debug line of a chatty client\n" * 3500)
             sys.stderr.buffer.flush()
+        if mode == "garbage-then-hang":
+            write(b"oops\n")
+            time.sleep(600)
         write(reply_for(mode, argument, request["id"]))
 
 

@@ -6,6 +6,7 @@ The adapters here (tests/protocol_breaking_adapter.py) call no bank, so most tes
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from mockbank.contract_tests.adapter import AdapterFailure, AdapterProcess
 
 ADAPTER = Path(__file__).parent / "protocol_breaking_adapter.py"
 CREDENTIALS = {"serviceProvider": "MockERP", "apiKey": "k", "account": "52470004471238", "integrationCode": "c"}
+posix_only = pytest.mark.skipif(os.name == "nt", reason="POSIX shell wrappers and process groups")
 
 
 def breaking(mode: str, argument: str = "") -> str:
@@ -25,6 +27,21 @@ def breaking(mode: str, argument: str = "") -> str:
 def ask(adapter: AdapterProcess, op: str = "balance") -> dict:
     return adapter.request(op, {"requestId": "REQ_1"}, base_url="http://127.0.0.1:9", credentials=CREDENTIALS,
                            timeout_ms=100)
+
+
+def is_gone(pid: int, seconds: float = 3.0) -> bool:
+    """Whether process ``pid`` ended (or is a zombie nobody reaped yet) within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        stat = Path(f"/proc/{pid}/stat")
+        if stat.exists() and stat.read_text().rsplit(")", 1)[-1].split()[0] == "Z":
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def test_stderr_that_is_not_utf8_is_kept_with_replacement_and_never_blocks_the_adapter():
@@ -50,4 +67,26 @@ def test_a_reply_that_is_not_utf8_is_a_protocol_failure_at_once():
     assert str(failure.value) == (
         "the adapter wrote '{\"id\": 1, \"ok\": true, \"result\": {\"name\": \"S\ufffdren\"}}' on stdout, which is "
         "not UTF-8 (byte 0xf8 at offset 43); write replies in UTF-8 and logs to stderr")
+
+
+@posix_only
+def test_an_adapter_behind_a_shell_is_stopped_with_the_shell(tmp_path):
+    pid_file = tmp_path / "adapter.pid"
+    command = f"""sh -c '{breaking("garbage-then-hang", str(pid_file))}; echo bye >&2'"""
+    with AdapterProcess(command, start_timeout=10) as adapter:
+        adapter.start()
+        adapter_pid = int(pid_file.read_text())
+        with pytest.raises(AdapterFailure, match="the adapter wrote 'oops' on stdout"):
+            ask(adapter)
+        assert is_gone(adapter_pid)  # the shell's child too, not only the shell
+
+
+@posix_only
+def test_a_child_the_adapter_leaves_behind_is_stopped_when_certify_ends(tmp_path):
+    pid_file = tmp_path / "child.pid"
+    with AdapterProcess(breaking("leaves-child", str(pid_file)), start_timeout=10) as adapter:
+        adapter.start()
+        assert ask(adapter)["ok"] is True
+        child_pid = int(pid_file.read_text())
+    assert is_gone(child_pid)
 
