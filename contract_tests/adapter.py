@@ -6,8 +6,9 @@ replies come back on stdout, one line each; stderr is collected for the report (
 UTF-8 read as U+FFFD). Each start begins with the ``hello`` request, whose reply may take up to the
 start timeout (a slow build, a cold runtime) and says which operations the adapter offers. A reply
 that does not come within the request's timeout plus a grace period, a line on stdout that is not a
-reply (not UTF-8, not JSON, not the answer to the request), or an adapter that exits, is an
-:class:`AdapterFailure`; the adapter is stopped and the next request starts it again.
+reply (not UTF-8, not JSON, not the answer to the request), or an adapter that exits or
+closes its stdout, is an :class:`AdapterFailure`; the adapter is stopped and the next request starts it
+again.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from mockbank.adapters.protocol import OPERATIONS
 from mockbank.jsonnumbers import decimal_to_json
 
 GRACE_SECONDS = 5.0
+#: How long an adapter that closed its stdout (or stdin) has to exit before it is stopped.
+EXIT_SECONDS = 1.0
 #: How long an adapter has to exit by itself once its stdin is closed at the end of a run.
 CLOSE_SECONDS = 5.0
 #: How long the first reply of a freshly started adapter may take (``--adapter-start-timeout``).
@@ -137,6 +140,7 @@ class AdapterProcess:
         self._lines: queue.Queue[bytes | None] = queue.Queue()
         self._stderr: list[str] = []
         self._stderr_lock = threading.Lock()
+        self._stderr_reader: threading.Thread | None = None
         self._next_id = 0
         self.starts = 0
 
@@ -168,7 +172,8 @@ class AdapterProcess:
             raise AdapterFailure(f"cannot start the adapter {self.command!r}: {error}") from None
         self._lines = queue.Queue()
         threading.Thread(target=self._pump_stdout, args=(process, self._lines), daemon=True).start()
-        threading.Thread(target=self._pump_stderr, args=(process,), daemon=True).start()
+        self._stderr_reader = threading.Thread(target=self._pump_stderr, args=(process,), daemon=True)
+        self._stderr_reader.start()
         self.starts += 1
         return process
 
@@ -234,7 +239,7 @@ class AdapterProcess:
             self._process.stdin.write(request.encode("utf-8"))
             self._process.stdin.flush()
         except OSError:
-            raise AdapterFailure(self._death("before it read the request")) from None
+            raise AdapterFailure(self._death("stdin", "before it read the request")) from None
         try:
             line = self._lines.get(timeout=seconds)
         except queue.Empty:
@@ -246,21 +251,28 @@ class AdapterProcess:
             raise AdapterFailure(f"no reply within {seconds:g} s "
                                  f"(the client's timeout was {client_timeout_ms} ms)") from None
         if line is None:
-            raise AdapterFailure(self._death("before it answered hello" if first else "without replying"))
+            raise AdapterFailure(self._death("stdout", "before it answered hello" if first else "without replying"))
         try:
             return self._checked(line, request_id)
         except AdapterFailure:
             self._stop()  # what it writes next cannot be matched to a request any more
             raise
 
-    def _death(self, when: str) -> str:
-        process = self._process
-        code = process.wait(timeout=5) if process is not None else None
-        self._process = None
+    def _death(self, stream: str, when: str) -> str:
+        """Why the adapter closed its ``stream`` (it exited, or it did and kept running); it is stopped."""
+        process, self._process = self._process, None
+        try:
+            code = process.wait(timeout=EXIT_SECONDS)
+            what = f"the adapter exited (status {code}) {when}"
+        except subprocess.TimeoutExpired:
+            what = (f"the adapter closed its {stream} {when} but did not exit within {EXIT_SECONDS:g} s; "
+                    "it was stopped")
         stop_group(process)
+        if self._stderr_reader is not None:
+            self._stderr_reader.join(timeout=1)  # its last words (unless something outside its group holds stderr)
         with self._stderr_lock:
             tail = "".join(self._stderr).strip().splitlines()[-3:]
-        return f"the adapter exited (status {code}) {when}" + (f"; its stderr ends: {' | '.join(tail)}" if tail else "")
+        return what + (f"; its stderr ends: {' | '.join(tail)}" if tail else "")
 
     @staticmethod
     def _checked(raw: bytes, request_id: int) -> dict[str, Any]:

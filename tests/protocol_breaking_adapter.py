@@ -5,7 +5,8 @@ the mode changes that, so the kit's side of the protocol can be tested without a
 Modes: ``latin1-logs`` (a cp1252/latin-1 line and 100 kB of ordinary log lines on stderr before each reply),
 ``latin1-reply`` (the reply encoded in latin-1), ``garbage-then-hang PIDFILE`` (writes its pid to PIDFILE; answers
 every request with a log line on stdout, then hangs without reading stdin), ``leaves-child PIDFILE`` (starts a
-``sleep`` that outlives it, writes the sleep's pid to PIDFILE).
+``sleep`` that outlives it, writes the sleep's pid to PIDFILE), ``closes-stdout`` (closes stdout at the first
+request and keeps running).
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ def main(mode: str, argument: str = "") -> None:
             sys.stderr.buffer.flush()
         if mode == "garbage-then-hang":
             write(b"oops\n")
+            time.sleep(600)
+        if mode == "closes-stdout":
+            os.close(sys.stdout.fileno())
             time.sleep(600)
         write(reply_for(mode, argument, request["id"]))
 

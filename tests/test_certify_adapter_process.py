@@ -6,6 +6,7 @@ The adapters here (tests/protocol_breaking_adapter.py) call no bank, so most tes
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -13,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from mockbank.cli import main
 from mockbank.contract_tests.adapter import AdapterFailure, AdapterProcess
+from mockbank.contract_tests.runner import FAILED
 
 ADAPTER = Path(__file__).parent / "protocol_breaking_adapter.py"
 CREDENTIALS = {"serviceProvider": "MockERP", "apiKey": "k", "account": "52470004471238", "integrationCode": "c"}
@@ -90,3 +93,23 @@ def test_a_child_the_adapter_leaves_behind_is_stopped_when_certify_ends(tmp_path
         child_pid = int(pid_file.read_text())
     assert is_gone(child_pid)
 
+
+def test_an_adapter_that_closes_stdout_and_keeps_running_fails_the_request():
+    with AdapterProcess(breaking("closes-stdout"), start_timeout=10) as adapter:
+        adapter.start()
+        with pytest.raises(AdapterFailure) as failure:
+            ask(adapter)
+    assert str(failure.value) == ("the adapter closed its stdout without replying but did not exit within 1 s; "
+                                  "it was stopped")
+
+
+@posix_only
+def test_an_adapter_that_closes_stdout_before_hello_fails_its_start_in_the_report(tmp_path, capsys):
+    status = main(["certify", "--adapter", "sh -c 'exec >&-; exec sleep 30'", "--plans", "balance",
+                   "--report", str(tmp_path)])
+    printed = capsys.readouterr().out
+    assert status == 1
+    assert ("FAIL adapter     the adapter closed its stdout before it answered hello but did not exit within 1 s; "
+            "it was stopped") in printed
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert data["adapterStart"]["status"] == FAILED and data["results"] == []
