@@ -6,7 +6,7 @@ replies come back on stdout, one line each; stderr is collected for the report (
 UTF-8 read as U+FFFD). Each start begins with the ``hello`` request, whose reply may take up to the
 start timeout (a slow build, a cold runtime) and says which operations the adapter offers. A reply
 that does not come within the request's timeout plus a grace period, a line on stdout that is not a
-reply (not UTF-8, not JSON, not the answer to the request), or an adapter that exits or
+reply (not UTF-8, not JSON, not readable, not the answer to the request), or an adapter that exits or
 closes its stdout, is an :class:`AdapterFailure`; the adapter is stopped and the next request starts it
 again.
 """
@@ -34,6 +34,8 @@ GRACE_SECONDS = 5.0
 EXIT_SECONDS = 1.0
 #: How long an adapter has to exit by itself once its stdin is closed at the end of a run.
 CLOSE_SECONDS = 5.0
+#: The deepest nesting of arrays and objects a reply may have (the API's bodies have a handful of levels).
+MAX_REPLY_DEPTH = 100
 #: How long the first reply of a freshly started adapter may take (``--adapter-start-timeout``).
 DEFAULT_START_TIMEOUT = 60.0
 HELLO_ID = 0
@@ -77,6 +79,42 @@ def decoded_stdout(line: bytes) -> str:
         raise AdapterFailure(f"the adapter wrote {shown} on stdout, which is not UTF-8 (byte "
                              f"0x{line[error.start]:02x} at offset {error.start}); write replies in UTF-8 "
                              "and logs to stderr") from None
+
+
+def parsed_reply(line: str, request_id: int) -> Any:
+    """The JSON value of a reply line, or AdapterFailure naming why it cannot be read."""
+    unreadable = f"the adapter's reply to request {request_id} cannot be read"
+
+    def integer(digits: str) -> int:
+        try:
+            return int(digits)
+        except ValueError:  # beyond the interpreter's limit of digits
+            raise AdapterFailure(f"{unreadable}: it has an integer of {len(digits.lstrip('-'))} digits (at most "
+                                 f"{sys.get_int_max_str_digits()} can be read)") from None
+
+    too_deep = f"{unreadable}: it nests arrays or objects more than {MAX_REPLY_DEPTH} levels deep"
+    try:
+        value = json.loads(line, parse_float=Decimal, parse_int=integer)
+    except json.JSONDecodeError:
+        raise AdapterFailure(stdout_noise(line)) from None
+    except RecursionError:
+        raise AdapterFailure(too_deep) from None
+    if nesting_depth(value) > MAX_REPLY_DEPTH:
+        raise AdapterFailure(too_deep)
+    return value
+
+
+def nesting_depth(value: Any) -> int:
+    """How deeply arrays and objects nest in a JSON value (0 for a number or string), without recursion."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if deepest > MAX_REPLY_DEPTH:
+                return deepest
+            pending.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def parse_hello(reply: dict[str, Any], seconds: float) -> Hello:
@@ -277,10 +315,7 @@ class AdapterProcess:
     @staticmethod
     def _checked(raw: bytes, request_id: int) -> dict[str, Any]:
         line = decoded_stdout(raw)
-        try:
-            reply = json.loads(line, parse_float=Decimal)
-        except json.JSONDecodeError:
-            raise AdapterFailure(stdout_noise(line)) from None
+        reply = parsed_reply(line, request_id)
         if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
             raise AdapterFailure(stdout_noise(line))
         if request_id == HELLO_ID and not reply["ok"]:

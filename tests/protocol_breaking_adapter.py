@@ -3,10 +3,11 @@ MODE [ARG]``. It calls no bank: every request other than hello gets ``{"id", "ok
 the mode changes that, so the kit's side of the protocol can be tested without an emulator.
 
 Modes: ``latin1-logs`` (a cp1252/latin-1 line and 100 kB of ordinary log lines on stderr before each reply),
-``latin1-reply`` (the reply encoded in latin-1), ``garbage-then-hang PIDFILE`` (writes its pid to PIDFILE; answers
-every request with a log line on stdout, then hangs without reading stdin), ``leaves-child PIDFILE`` (starts a
-``sleep`` that outlives it, writes the sleep's pid to PIDFILE), ``closes-stdout`` (closes stdout at the first
-request and keeps running).
+``latin1-reply`` (the reply encoded in latin-1), ``huge-integer DIGITS`` (an integer of that many digits in the
+result), ``nested DEPTH`` (a result of arrays nested that deep), ``garbage-then-hang PIDFILE`` (writes its pid to
+PIDFILE; answers every request with a log line on stdout, then hangs without reading stdin), ``leaves-child
+PIDFILE`` (starts a ``sleep`` that outlives it, writes the sleep's pid to PIDFILE), ``closes-stdout`` (closes stdout
+at the first request and keeps running).
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ def reply_for(mode: str, argument: str, request_id: object) -> bytes:
     if mode == "latin1-reply":
         return json.dumps({"id": request_id, "ok": True, "result": {"name": "Søren"}},
                           ensure_ascii=False).encode("latin-1") + b"\n"
+    if mode == "huge-integer":
+        return b'{"id": %d, "ok": true, "result": {"account": %s}}\n' % (request_id, b"9" * int(argument))
+    if mode == "nested":
+        depth = int(argument)
+        return b'{"id": %d, "ok": true, "result": %s%s}\n' % (request_id, b"[" * depth, b"]" * depth)
     return json.dumps({"id": request_id, "ok": True, "result": {}}).encode("utf-8") + b"\n"
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from mockbank.cli import main
 from mockbank.contract_tests.adapter import AdapterFailure, AdapterProcess
-from mockbank.contract_tests.runner import FAILED
+from mockbank.contract_tests.runner import FAILED, certify
 
 ADAPTER = Path(__file__).parent / "protocol_breaking_adapter.py"
 CREDENTIALS = {"serviceProvider": "MockERP", "apiKey": "k", "account": "52470004471238", "integrationCode": "c"}
@@ -70,6 +70,33 @@ def test_a_reply_that_is_not_utf8_is_a_protocol_failure_at_once():
     assert str(failure.value) == (
         "the adapter wrote '{\"id\": 1, \"ok\": true, \"result\": {\"name\": \"S\ufffdren\"}}' on stdout, which is "
         "not UTF-8 (byte 0xf8 at offset 43); write replies in UTF-8 and logs to stderr")
+
+
+@pytest.mark.parametrize(("mode", "argument", "reason"), [
+    ("huge-integer", "5000", "it has an integer of 5000 digits (at most 4300 can be read)"),
+    ("nested", "100000", "it nests arrays or objects more than 100 levels deep"),  # beyond Python's recursion limit
+    ("nested", "101", "it nests arrays or objects more than 100 levels deep"),
+])
+def test_a_reply_that_cannot_be_read_is_a_protocol_failure_naming_why(mode, argument, reason):
+    with AdapterProcess(breaking(mode, argument), start_timeout=10) as adapter:
+        adapter.start()
+        with pytest.raises(AdapterFailure) as failure:
+            ask(adapter)
+    assert str(failure.value) == f"the adapter's reply to request 1 cannot be read: {reason}"
+
+
+def test_a_reply_nested_100_levels_is_read():
+    with AdapterProcess(breaking("nested", "99"), start_timeout=10) as adapter:  # 99 arrays in the reply object
+        adapter.start()
+        assert ask(adapter)["ok"] is True
+
+
+def test_a_check_whose_reply_cannot_be_read_fails_with_that_headline():
+    report = certify(breaking("huge-integer", "5000"), plans=["balance"], examples=1, seed=1)
+    assert report.start.hello is not None and report.results
+    for result in report.results:
+        assert result.status == FAILED
+        assert "cannot be read: it has an integer of 5000 digits" in result.message, result.message
 
 
 @posix_only
