@@ -320,7 +320,8 @@ class AdapterProcess:
             raise AdapterFailure(stdout_noise(line))
         if request_id == HELLO_ID and not reply["ok"]:
             return reply  # an adapter that does not know hello may not echo its id
-        if reply.get("id") != request_id:
+        reply_id = reply.get("id")
+        if isinstance(reply_id, bool) or reply_id != request_id:  # true == 1 in Python, not in the protocol
             raise AdapterFailure(f"not a reply to request {request_id}: {line.strip()[:200]!r}")
         if reply["ok"] and "result" not in reply:
             raise AdapterFailure(f"reply {request_id} is ok but has no result")

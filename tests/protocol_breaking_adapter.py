@@ -4,10 +4,10 @@ the mode changes that, so the kit's side of the protocol can be tested without a
 
 Modes: ``latin1-logs`` (a cp1252/latin-1 line and 100 kB of ordinary log lines on stderr before each reply),
 ``latin1-reply`` (the reply encoded in latin-1), ``huge-integer DIGITS`` (an integer of that many digits in the
-result), ``nested DEPTH`` (a result of arrays nested that deep), ``garbage-then-hang PIDFILE`` (writes its pid to
-PIDFILE; answers every request with a log line on stdout, then hangs without reading stdin), ``leaves-child
-PIDFILE`` (starts a ``sleep`` that outlives it, writes the sleep's pid to PIDFILE), ``closes-stdout`` (closes stdout
-at the first request and keeps running).
+result), ``nested DEPTH`` (a result of arrays nested that deep), ``id-true`` (``"id": true`` in every reply),
+``garbage-then-hang PIDFILE`` (writes its pid to PIDFILE; answers every request with a log line on stdout, then
+hangs without reading stdin), ``leaves-child PIDFILE`` (starts a ``sleep`` that outlives it, writes the sleep's
+pid to PIDFILE), ``closes-stdout`` (closes stdout at the first request and keeps running).
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ def reply_for(mode: str, argument: str, request_id: object) -> bytes:
     if mode == "nested":
         depth = int(argument)
         return b'{"id": %d, "ok": true, "result": %s%s}\n' % (request_id, b"[" * depth, b"]" * depth)
+    if mode == "id-true":
+        request_id = True
     return json.dumps({"id": request_id, "ok": True, "result": {}}).encode("utf-8") + b"\n"
 
 

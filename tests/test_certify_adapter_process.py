@@ -99,6 +99,14 @@ def test_a_check_whose_reply_cannot_be_read_fails_with_that_headline():
         assert "cannot be read: it has an integer of 5000 digits" in result.message, result.message
 
 
+def test_an_id_that_is_true_is_not_the_answer_to_request_1():
+    with AdapterProcess(breaking("id-true"), start_timeout=10) as adapter:
+        adapter.start()
+        with pytest.raises(AdapterFailure) as failure:
+            ask(adapter)
+    assert str(failure.value).startswith("not a reply to request 1: '{\"id\": true,")
+
+
 @posix_only
 def test_an_adapter_behind_a_shell_is_stopped_with_the_shell(tmp_path):
     pid_file = tmp_path / "adapter.pid"
