@@ -2,6 +2,9 @@
 # Builds the adapter if needed, then certifies it: certify.sh [mockbank certify options]
 # (--examples N, --report DIR, --url URL, ...). Exits with certify's status.
 set -euo pipefail
+# One word of the --adapter command line, which mockbank splits as a POSIX shell would: the text in single
+# quotes, each ' written '\''. (printf %q is no good here: under LC_ALL=C it writes a path with æøå as $'...'.)
+quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 "$here/build.sh"
-exec "${MOCKBANK:-mockbank}" certify --adapter "$(printf '%q' "$here/bin/adapter")" "$@"
+exec "${MOCKBANK:-mockbank}" certify --adapter "$(quote "$here/bin/adapter")" "$@"

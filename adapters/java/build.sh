@@ -4,6 +4,7 @@
 # their results. Used by sign.sh and certify.sh; run it by hand to build ahead (e.g. in CI).
 set -euo pipefail
 cd "$(dirname "$0")"
+. ./utf8-locale.sh
 jar=target/bankintegration-kit.jar
 
 if [[ -f $jar && -z $(find pom.xml src -newer "$jar" -print -quit) ]]; then
