@@ -14,6 +14,7 @@ using System.IO;
 using System.Linq;
 using System.Net.Http;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using Newtonsoft.Json;
@@ -296,19 +297,20 @@ namespace BankIntegration.Kit
         /// <summary>Answers one request line; never throws.</summary>
         public static async Task<JObject> HandleAsync(string line)
         {
+            JToken id = IdText(line);
             JObject request;
             try
             {
                 request = KitJson.Parse(line) as JObject;
             }
-            catch (JsonException)
+            catch (JsonException error)
             {
-                request = null;
+                // Not JSON, or a number decimal cannot hold (1e30): answered with the id when the line has one.
+                return Failure(id, "bad-request", null, "the request line cannot be read: " + error.Message);
             }
             if (request == null)
-                return Failure(JValue.CreateNull(), "bad-request", null, "the request line is not a JSON object");
+                return Failure(id, "bad-request", null, "the request line is not a JSON object");
 
-            JToken id = request["id"] ?? JValue.CreateNull();
             string op = KitJson.Text(request["op"]);
             try
             {
@@ -332,6 +334,57 @@ namespace BankIntegration.Kit
                 // Anything else is a request we could not use.
                 return Failure(id, "bad-request", null, error.GetType().Name + ": " + error.Message);
             }
+        }
+
+        // One token of JSON text, from where the last one ended: a string, punctuation, or a number or literal.
+        private static readonly Regex JsonToken =
+            new Regex(@"\G[ \t\n\r]*(""(?:[^""\\]|\\.)*""|[{}\[\],:]|[^ \t\n\r{}\[\],:""]+)");
+
+        /// <summary>
+        /// The top-level "id" of a request line as the JSON text it was sent in (JSON null when there is none
+        /// or it cannot be read). Replies echo this text, so the kit gets back exactly its id, whatever the
+        /// number (1e400 fits neither decimal nor double), even when another number on the line cannot be read.
+        /// </summary>
+        private static JToken IdText(string line)
+        {
+            List<Group> tokens = JsonToken.Matches(line).Cast<Match>().Select(match => match.Groups[1]).ToList();
+            if (tokens.Count == 0 || tokens[0].Value != "{") return JValue.CreateNull();
+            string found = null;
+            // {key: value, key: value, ...}: i is at a key; the line may end anywhere.
+            for (int i = 1; i + 2 < tokens.Count && tokens[i + 1].Value == ":"; )
+            {
+                int last = EndOfValue(tokens, i + 2);
+                if (last < 0) break;
+                if (IsIdKey(tokens[i].Value))  // the last one counts, as in Json.NET
+                    found = line.Substring(tokens[i + 2].Index, tokens[last].Index + tokens[last].Length - tokens[i + 2].Index);
+                i = last + 2;  // past the ','
+            }
+            return found != null && KitJson.IsJson(found) ? new JRaw(found) : JValue.CreateNull();
+        }
+
+        private static bool IsIdKey(string token)
+        {
+            try
+            {
+                JToken key = KitJson.Parse(token);
+                return key.Type == JTokenType.String && (string)key == "id";
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>The index of the last token of the value that starts at <paramref name="first"/>, or -1.</summary>
+        private static int EndOfValue(List<Group> tokens, int first)
+        {
+            for (int i = first, depth = 0; i < tokens.Count; i++)
+            {
+                if (tokens[i].Value == "{" || tokens[i].Value == "[") depth++;
+                else if (tokens[i].Value == "}" || tokens[i].Value == "]") depth--;
+                if (depth <= 0) return i;
+            }
+            return -1;
         }
 
         private static JObject Success(JToken id, JObject result)

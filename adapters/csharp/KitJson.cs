@@ -9,6 +9,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Text.RegularExpressions;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
@@ -16,6 +17,8 @@ namespace BankIntegration.Kit
 {
     public static class KitJson
     {
+        private static readonly Regex JsonNumber = new Regex(@"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$");
+
         /// <summary>One JSON value, numbers with a fraction as decimal, date-like strings as strings.</summary>
         /// <exception cref="JsonException">The text is not one JSON value.</exception>
         public static JToken Parse(string text)
@@ -28,6 +31,21 @@ namespace BankIntegration.Kit
                 if (reader.Read())
                     throw new JsonReaderException("more text after the JSON value");
                 return value;
+            }
+        }
+
+        /// <summary>True when the text is one JSON value, numbers of any size included (1e400 too).</summary>
+        public static bool IsJson(string text)
+        {
+            if (JsonNumber.IsMatch(text)) return true;
+            try
+            {
+                Parse(text);
+                return true;
+            }
+            catch (JsonException)
+            {
+                return false;
             }
         }
 

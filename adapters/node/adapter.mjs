@@ -144,36 +144,69 @@ const OPERATIONS = {
 
 // ---------------------------------------------------------------- 3. the stdin/stdout loop
 
-// Answers one request line; never throws.
+// The tokens of JSON text: strings, punctuation, and numbers or literals, each with where it ends.
+function* jsonTokens(text) {
+  const token = /[ \t\n\r]*("(?:[^"\\]|\\.)*"|[{}[\],:]|[^ \t\n\r{}[\],:"]+)/y;
+  for (let match; (match = token.exec(text)) !== null;) {
+    yield { text: match[1], start: token.lastIndex - match[1].length, end: token.lastIndex };
+  }
+}
+
+// The JSON text of the top-level "id" of a request line (one JSON object), as sent; 'null' when it has
+// none. Replies echo this text: JSON.parse reads numbers as doubles, so the id 12345678901234567 would
+// come back as 12345678901234568.
+function idText(line) {
+  const tokens = jsonTokens(line);
+  tokens.next(); // the object's '{'
+  let found = 'null';
+  for (let key = tokens.next().value; key && key.text !== '}'; key = tokens.next().value) {
+    tokens.next(); // ':'
+    const first = tokens.next().value;
+    let last = first;
+    for (let depth = 0; ; last = tokens.next().value) { // up to the end of the value
+      if (last.text === '{' || last.text === '[') depth += 1;
+      else if (last.text === '}' || last.text === ']') depth -= 1;
+      if (depth === 0) break;
+    }
+    if (JSON.parse(key.text) === 'id') found = line.slice(first.start, last.end); // the last one counts
+    if (tokens.next().value.text === '}') break; // else ','
+  }
+  return found;
+}
+
+// Answers one request line with { id: the id's JSON text, reply: the rest of the reply }; never throws.
 async function handle(line) {
   let request;
   try { request = JSON.parse(line); } catch { /* handled below */ }
   if (request === null || typeof request !== 'object' || Array.isArray(request)) {
-    return { id: null, ok: false, error: { kind: 'bad-request', httpStatus: null, message: 'the request line is not a JSON object' } };
+    return { id: 'null', reply: { ok: false, error: { kind: 'bad-request', httpStatus: null, message: 'the request line is not a JSON object' } } };
   }
-  const id = request.id ?? null;
+  const id = idText(line);
   if (request.op === 'hello') { // the kit's first request: which operations this adapter offers
-    return { id, ok: true, result: { ops: Object.keys(OPERATIONS), name: NAME, version: VERSION } };
+    return { id, reply: { ok: true, result: { ops: Object.keys(OPERATIONS), name: NAME, version: VERSION } } };
   }
   try {
     const operation = Object.hasOwn(OPERATIONS, request.op) ? OPERATIONS[request.op] : null;
     if (!operation) throw new ClientError('bad-request', null, `unknown op ${JSON.stringify(request.op)}`);
     if (request.params === null || typeof request.params !== 'object') request.params = {};
-    return { id, ok: true, result: await operation(request) };
+    return { id, reply: { ok: true, result: await operation(request) } };
   } catch (error) {
     // A ClientError keeps its kind; anything else is a request we could not use.
     const kind = error instanceof ClientError ? error.kind : 'bad-request';
     const httpStatus = error instanceof ClientError ? error.httpStatus : null;
-    return { id, ok: false, error: { kind, httpStatus, message: String(error.message || error) } };
+    return { id, reply: { ok: false, error: { kind, httpStatus, message: String(error?.message || error) } } };
   }
 }
+
+// One reply as a JSON line: {"id": <the request's id as sent>, "ok": ..., ...}.
+const replyLine = (id, reply) => `{"id":${id},${JSON.stringify(reply).slice(1)}\n`;
 
 // One request at a time, in order; the process ends when stdin closes.
 process.stdout.on('error', () => process.exit(0)); // the kit went away
 const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
 for await (const line of lines) {
   if (!line.trim()) continue; // blank lines are not requests
-  const reply = await handle(line);
-  process.stdout.write(JSON.stringify(reply) + '\n');
-  console.error(`[node-adapter] #${reply.id} ${reply.ok ? 'ok' : reply.error.kind}`);
+  const { id, reply } = await handle(line);
+  process.stdout.write(replyLine(id, reply));
+  console.error(`[node-adapter] #${id} ${reply.ok ? 'ok' : reply.error.kind}`);
 }

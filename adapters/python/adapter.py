@@ -11,13 +11,14 @@ Needs only ``requests`` besides the standard library; it does not import mockban
 from __future__ import annotations
 
 import json
+import re
 import sys
 from decimal import Decimal
 from typing import Any, Callable
 
 import requests
 
-from bankintegration_signer import Credentials, authorization_header
+from bankintegration_signer import Credentials, authorization_header, format_amount
 
 NAME, VERSION = "mockbank Python kit adapter", "1.0"
 DEFAULT_TIMEOUT_MS = 10_000
@@ -66,8 +67,10 @@ def call_api(request: dict[str, Any], method: str, path: str, *, query: dict[str
     try:
         credentials = Credentials(creds["serviceProvider"], creds["apiKey"], creds["account"], creds["integrationCode"])
         header = authorization_header(credentials, request_id, transactions=transactions)
-    except (KeyError, TypeError, ValueError) as error:
-        raise ClientError("bad-request", None, f"unusable credentials: {error}") from None
+    except KeyError as error:
+        raise ClientError("bad-request", None, f"cannot sign: the credentials or a transaction lack {error}") from None
+    except (TypeError, ValueError, ArithmeticError) as error:
+        raise ClientError("bad-request", None, f"cannot sign: {error}") from None
     timeout_ms = request.get("timeoutMs") if isinstance(request.get("timeoutMs"), int) else DEFAULT_TIMEOUT_MS
     url = str(request["baseUrl"]).rstrip("/") + path
     data = None if body is None else json.dumps(body, default=_wire, ensure_ascii=False).encode("utf-8")
@@ -115,11 +118,28 @@ def _given(**values: Any) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
 
+def check_transactions(transactions: Any) -> None:
+    """Refuse (bad-request, naming the field) transactions the signer cannot sign: not objects, or an amount that
+    is not a number or numeric string it can write with two decimals ("abc", true, null, 1e30)."""
+    if not isinstance(transactions, list) or not transactions:
+        raise ClientError("bad-request", None, "params.transactions must be a non-empty list")
+    for index, transaction in enumerate(transactions):
+        where = f"params.transactions[{index}]"
+        if not isinstance(transaction, dict):
+            raise ClientError("bad-request", None, f"{where} must be an object")
+        amount = transaction.get("amount")
+        try:
+            format_amount(amount)
+        except (ArithmeticError, TypeError, ValueError):  # decimal.InvalidOperation is an ArithmeticError
+            shown = str(amount) if isinstance(amount, Decimal) else json.dumps(amount, ensure_ascii=False)
+            raise ClientError("bad-request", None, f"{where}.amount must be a number the signer can write with two "
+                                                   f"decimals, like 154.50 or \"154.50\"; it is {shown}") from None
+
+
 def pay(r: dict[str, Any]) -> Any:
     params = r["params"]
     transactions = params.get("transactions")
-    if not isinstance(transactions, list) or not transactions:
-        raise ClientError("bad-request", None, "params.transactions must be a non-empty list")
+    check_transactions(transactions)
     body = _given(requestId=params["requestId"], transactions=transactions, options=params.get("options"))
     return call_api(r, "POST", "/payment", body=body, transactions=transactions)
 
@@ -148,42 +168,77 @@ OPERATIONS: dict[str, Callable[[dict[str, Any]], Any]] = {
 # ---------------------------------------------------------------- 3. the stdin/stdout loop
 
 
-def handle(line: str) -> dict[str, Any]:
-    """The reply to one request line; never raises."""
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+_RAW_DECODE = json.JSONDecoder().raw_decode
+
+
+def id_json(line: str) -> str:
+    """The JSON text of the top-level "id" of a request line (one JSON object), as sent; "null" when it has none.
+
+    Replies echo this text, so the kit gets back exactly the id it sent, whatever the number (a float cannot
+    hold 0.1000000000000000000001, and 1e400 has no float at all).
+    """
+    found, index = "null", line.index("{") + 1
+    while True:
+        index = _SPACE.match(line, index).end()
+        if line[index] == "}":
+            return found
+        key, index = _RAW_DECODE(line, index)
+        start = _SPACE.match(line, _SPACE.match(line, index).end() + 1).end()  # past the ':'
+        _, index = _RAW_DECODE(line, start)
+        if key == "id":
+            found = line[start:index]  # the last one counts, as in json.loads
+        index = _SPACE.match(line, index).end()
+        if line[index] == "}":
+            return found
+        index += 1  # past the ','
+
+
+def handle(line: str) -> tuple[str, dict[str, Any]]:
+    """The reply to one request line: the id's JSON text and the rest of the reply; never raises."""
     try:
-        request = json.loads(line, parse_float=Decimal)
+        request = json.loads(line, parse_float=Decimal, parse_constant=_refuse_constant)
     except ValueError:
         request = None
     if not isinstance(request, dict):
-        return {"id": None, "ok": False,
-                "error": {"kind": "bad-request", "httpStatus": None, "message": "the request line is not a JSON object"}}
-    request_id = request.get("id")
+        return "null", {"ok": False, "error": {"kind": "bad-request", "httpStatus": None,
+                                               "message": "the request line is not a JSON object"}}
+    request_id = id_json(line)
     if request.get("op") == "hello":
-        return {"id": request_id, "ok": True, "result": {"ops": list(OPERATIONS), "name": NAME, "version": VERSION}}
+        return request_id, {"ok": True, "result": {"ops": list(OPERATIONS), "name": NAME, "version": VERSION}}
     try:
         operation = OPERATIONS.get(request.get("op"))
         if operation is None:
             raise ClientError("bad-request", None, f"unknown op {request.get('op')!r}")
         if not isinstance(request.get("params"), dict):
             request["params"] = {}
-        return {"id": request_id, "ok": True, "result": operation(request)}
+        return request_id, {"ok": True, "result": operation(request)}
     except ClientError as error:
-        return {"id": request_id, "ok": False,
-                "error": {"kind": error.kind, "httpStatus": error.http_status, "message": error.message}}
-    except (KeyError, TypeError, ValueError) as error:  # params the client cannot use
-        return {"id": request_id, "ok": False,
-                "error": {"kind": "bad-request", "httpStatus": None, "message": f"{type(error).__name__}: {error}"}}
+        return request_id, {"ok": False,
+                            "error": {"kind": error.kind, "httpStatus": error.http_status, "message": error.message}}
+    except (KeyError, TypeError, ValueError, ArithmeticError) as error:  # params the client cannot use
+        return request_id, {"ok": False, "error": {"kind": "bad-request", "httpStatus": None,
+                                                   "message": f"{type(error).__name__}: {error}"}}
+
+
+def reply_line(request_id: str, reply: dict[str, Any]) -> str:
+    """One reply as a JSON line: {"id": <the request's id as sent>, "ok": ..., ...}."""
+    return '{"id": ' + request_id + ", " + json.dumps(reply, default=_wire, ensure_ascii=False)[1:] + "\n"
 
 
 def main() -> None:
     for line in sys.stdin:
         if not line.strip():
             continue
-        reply = handle(line)
-        sys.stdout.write(json.dumps(reply, default=_wire, ensure_ascii=False) + "\n")
+        request_id, reply = handle(line)
+        sys.stdout.write(reply_line(request_id, reply))
         sys.stdout.flush()
         outcome = "ok" if reply["ok"] else reply["error"]["kind"]
-        print(f"[python-adapter] #{reply['id']} {outcome}", file=sys.stderr, flush=True)
+        print(f"[python-adapter] #{request_id} {outcome}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -56,6 +56,9 @@ final class Operations
             if (!is_object($transaction)) {
                 throw new ClientError('bad-request', "params.transactions[$index] must be an object");
             }
+            if (is_float($transaction->amount ?? null) && !is_finite($transaction->amount)) { // 1e400 reads as INF
+                throw new ClientError('bad-request', "params.transactions[$index].amount is beyond a PHP float's range");
+            }
             $signed[] = get_object_vars($transaction);
         }
         return $bank->send('POST', '/payment', $requestId,
