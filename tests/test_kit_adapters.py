@@ -2,9 +2,10 @@
 started from an awkwardly named folder.
 
 Per kit: the adapter answers every request line, a bad one with an error of one of the protocol's kinds, and
-goes on answering; it echoes each id exactly as sent, numbers beyond 64 bits or a double's digits included. Its
-certify.sh starts the adapter from a folder named with Danish letters, quotes and shell characters under
-LC_ALL=C. The adapter command is the one certify.sh hands to mockbank certify, split the way certify splits it. A kit whose tools are missing is skipped
+goes on answering; it echoes each id exactly as sent, numbers beyond 64 bits or a double's digits included; it
+pays a numeric-string amount ("154.00") as the reference client does. Its certify.sh starts the adapter from a
+folder named with Danish letters, quotes and shell characters under LC_ALL=C. The adapter command is the one
+certify.sh hands to mockbank certify, split the way certify splits it. A kit whose tools are missing is skipped
 here with the reason, and fails when CI=true (see test_language_kits.py).
 """
 
@@ -164,6 +165,18 @@ def test_every_id_comes_back_exactly_as_sent(folder, bank, adapters, tmp_path):
              if not same_json(reply["id"], id_value)]
     assert not wrong, "\n".join(wrong)
     assert replies[len(IDS)]["ok"] is True, replies[len(IDS)]  # the balance with a 17-digit id
+
+
+@pytest.mark.parametrize("folder", KIT_PARAMS)
+def test_a_numeric_string_amount_is_paid_as_the_reference_client_pays_it(folder, bank, adapters, tmp_path):
+    kit_settings(folder)
+    bank.reset()
+    [line] = exchange(adapters(folder), [pay_line(bank, "1", '"154.00"')], tmp_path)
+    reply = reply_of(line)
+    assert reply["ok"] is True, reply
+    entry = bank.journal()[-1]
+    assert entry["verdict"] == {"ok": True}
+    assert entry["body"]["transactions"][0]["amount"] == "154.00"  # sent as given, like the reference client
 
 
 @pytest.mark.parametrize("folder", KIT_PARAMS)

@@ -65,8 +65,8 @@ namespace BankIntegration.Kit
 
         /// <summary>
         /// The signed fields of POST /payment transactions given as JSON (paymentId, paymentDate
-        /// yyyy-MM-dd, amount a JSON number, currency, account); <paramref name="field"/> names the list
-        /// in error messages.
+        /// yyyy-MM-dd, amount a JSON number or a string holding one, currency, account);
+        /// <paramref name="field"/> names the list in error messages.
         /// </summary>
         /// <exception cref="FormatException">A transaction is not an object or a field has the wrong type.</exception>
         public static List<PaymentToSign> Payments(JToken transactions, string field)
@@ -80,10 +80,6 @@ namespace BankIntegration.Kit
                 var transaction = list[i] as JObject;
                 if (transaction == null) throw new FormatException(where + " must be an object");
 
-                JToken amount = transaction["amount"];
-                if (amount == null || (amount.Type != JTokenType.Integer && amount.Type != JTokenType.Float))
-                    throw new FormatException(where + ".amount must be a JSON number");
-
                 DateTime paymentDate;
                 if (!DateTime.TryParseExact(Text(transaction["paymentDate"]), "yyyy-MM-dd", CultureInfo.InvariantCulture,
                         DateTimeStyles.None, out paymentDate))
@@ -93,12 +89,31 @@ namespace BankIntegration.Kit
                 {
                     PaymentId = Text(transaction["paymentId"]),
                     PaymentDate = paymentDate,
-                    Amount = amount.Value<decimal>(),
+                    Amount = Amount(transaction["amount"], where + ".amount"),
                     Currency = Text(transaction["currency"]),
                     Account = Text(transaction["account"]),
                 });
             }
             return payments;
+        }
+
+        /// <summary>
+        /// An amount as decimal: a JSON number, or a string holding one ("154.00"), as clients send both.
+        /// </summary>
+        /// <exception cref="FormatException">Anything else, or a number beyond decimal's range.</exception>
+        private static decimal Amount(JToken amount, string where)
+        {
+            string text;
+            if (amount != null && (amount.Type == JTokenType.Integer || amount.Type == JTokenType.Float))
+                text = Text(amount);  // an integer beyond 64 bits is a BigInteger here
+            else if (amount != null && amount.Type == JTokenType.String && JsonNumber.IsMatch(((string)amount).Trim()))
+                text = ((string)amount).Trim();
+            else
+                throw new FormatException(where + " must be a number such as 154.50, or a string holding one (\"154.50\")");
+            decimal value;
+            if (!decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+                throw new FormatException(where + " " + text + " is beyond the range of a decimal (about 7.9E+28)");
+            return value;
         }
     }
 }

@@ -1,11 +1,15 @@
 package dk.mockbank.kit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
+import java.util.regex.Pattern;
 
 /** Reads the signed parts of one transaction of a POST /payment body (JSON) for {@link BankIntegrationSigner}. */
 final class TransactionReader {
+    private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+
     private TransactionReader() {
     }
 
@@ -17,10 +21,6 @@ final class TransactionReader {
         if (!transaction.isObject()) {
             throw new IllegalArgumentException(where + " must be an object");
         }
-        JsonNode amount = transaction.path("amount");
-        if (!amount.isNumber()) {
-            throw new IllegalArgumentException(where + ".amount must be a JSON number");
-        }
         LocalDate paymentDate;
         try {
             paymentDate = LocalDate.parse(text(transaction, "paymentDate", where));
@@ -28,7 +28,20 @@ final class TransactionReader {
             throw new IllegalArgumentException(where + ".paymentDate must be a date yyyy-MM-dd");
         }
         return new BankIntegrationSigner.Transaction(text(transaction, "paymentId", where), paymentDate,
-                amount.decimalValue(), text(transaction, "currency", where), text(transaction, "account", where));
+                amount(transaction.path("amount"), where + ".amount"), text(transaction, "currency", where),
+                text(transaction, "account", where));
+    }
+
+    /** An amount: a JSON number, or a string holding one ("154.00"), as clients send both. */
+    private static BigDecimal amount(JsonNode amount, String where) {
+        if (amount.isNumber()) {
+            return amount.decimalValue();
+        }
+        if (amount.isTextual() && JSON_NUMBER.matcher(amount.textValue().strip()).matches()) {
+            return new BigDecimal(amount.textValue().strip());
+        }
+        throw new IllegalArgumentException(
+                where + " must be a number such as 154.50, or a string holding one such as \"154.50\"");
     }
 
     private static String text(JsonNode object, String field, String where) {
