@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -148,3 +149,14 @@ def test_an_adapter_that_closes_stdout_before_hello_fails_its_start_in_the_repor
             "it was stopped") in printed
     data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert data["adapterStart"]["status"] == FAILED and data["results"] == []
+
+
+def test_the_reference_adapter_echoes_every_id_as_it_was_sent():
+    ids = ["7", "12345678901234567", "123456789012345678901234567890", "1.50", "1E+400", '"søren"', "null"]
+    lines = "".join(f'{{"id": {id_json}, "op": "hello"}}\n' for id_json in ids)
+    result = subprocess.run([sys.executable, "-m", "mockbank.adapters.reference"], input=lines.encode("utf-8"),
+                            capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr.decode()
+    echoed = [line.split(b',"ok":', 1)[0].removeprefix(b'{"id":').decode("utf-8")
+              for line in result.stdout.splitlines()]
+    assert echoed == ids

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from mockbank import routes
 from mockbank.jsonnumbers import decimal_to_json
+from mockbank.rawjson import RawJson, dumps_object
 
 #: The operations an adapter answers: one per API route of the route table.
 OPERATIONS = tuple(routes.operation_routes())
@@ -33,8 +34,12 @@ class AdapterError(Exception):
 
 
 def reply_line(reply: dict[str, Any]) -> str:
-    """One reply as a JSON line."""
-    return json.dumps(reply, ensure_ascii=False, default=decimal_to_json) + "\n"
+    """One reply as a JSON line; an id with a fraction or exponent goes back as the number it was read as (even
+    1e400, which no float holds)."""
+    request_id = reply.get("id")
+    if isinstance(request_id, Decimal):
+        reply = {**reply, "id": RawJson(str(request_id))}
+    return dumps_object(reply, default=decimal_to_json) + "\n"
 
 
 def hello_result(name: str, version: str, ops: tuple[str, ...] = OPERATIONS) -> dict[str, Any]:
