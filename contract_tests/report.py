@@ -13,92 +13,22 @@ from __future__ import annotations
 import base64
 import html
 import json
-import math
 import re
 import shlex
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from mockbank.contract_tests.plans import PLAN_NAMES, checks
+from mockbank.contract_tests.adapter import DEFAULT_START_TIMEOUT
+from mockbank.contract_tests.plans import checks
+from mockbank.contract_tests.report_text import clean, cut, to_json_text
 from mockbank.contract_tests.runner import ERROR, FAILED, PASSED, CheckResult, Report, StartResult
 
 __all__ = ["curl_line", "replay_command", "start_line", "write_html", "write_junit", "write_reports"]
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
-#: Long texts (stderr, huge bodies) are cut to this many characters in the reports.
-MAX_TEXT = 100_000
-
-# Characters XML 1.0 forbids (C0 controls but tab/newline/return, lone surrogates, U+FFFE/U+FFFF).
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-# --------------------------------------------------------------------------- JSON text
-
-
-def to_json_text(value: Any, indent: int | None = 2) -> str:
-    """JSON text of report data: Decimal amounts as numbers (``100.10`` stays ``100.10``), dates as ISO.
-
-    ``indent=None`` gives one compact line (the body of a curl line). Never fails: anything else
-    is written as its ``str``.
-    """
-    try:
-        return _encode(value, indent, 0)
-    except RecursionError:  # absurdly deep data: the standard encoder's text, amounts as strings
-        return json.dumps(value, indent=indent, ensure_ascii=False, default=str)
-
-
-def _encode(value: Any, indent: int | None, level: int) -> str:
-    if value is None or isinstance(value, bool):
-        return json.dumps(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else json.dumps(str(value))
-    if isinstance(value, Decimal):
-        return str(value) if value.is_finite() else json.dumps(str(value))
-    if isinstance(value, (datetime, date, time)):
-        return json.dumps(value.isoformat())
-    if isinstance(value, dict):
-        items = [(json.dumps(str(key), ensure_ascii=False), item) for key, item in value.items()]
-        return _container("{", "}", [f"{key}: {_encode(item, indent, level + 1)}" if indent is not None
-                                     else f"{key}:{_encode(item, indent, level + 1)}" for key, item in items],
-                          indent, level)
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return _container("[", "]", [_encode(item, indent, level + 1) for item in value], indent, level)
-    return json.dumps(str(value), ensure_ascii=False)
-
-
-def _container(opening: str, closing: str, parts: list[str], indent: int | None, level: int) -> str:
-    if not parts:
-        return opening + closing
-    if indent is None:
-        return opening + ",".join(parts) + closing
-    inner, outer = " " * (indent * (level + 1)), " " * (indent * level)
-    return opening + "\n" + ",\n".join(inner + part for part in parts) + "\n" + outer + closing
-
-
-
-def _clean(text: Any) -> str:
-    """Text that XML 1.0 and HTML accept: forbidden control characters and lone surrogates removed."""
-    return _INVALID_XML.sub("", text if isinstance(text, str) else str(text))
-
-
-def _cut(text: str, limit: int = MAX_TEXT, keep: str = "head") -> str:
-    """``text`` cut to ``limit`` characters, keeping its start (JSON) or its ``"tail"`` (stderr, tracebacks)."""
-    if len(text) <= limit:
-        return text
-    if keep == "tail":
-        return f"... ({len(text) - limit} characters before this left out)\n" + text[-limit:]
-    return text[:limit] + f"\n... ({len(text) - limit} more characters left out; report.json has them all)"
-
-
 # --------------------------------------------------------------------------- curl and replay
 
 
@@ -140,19 +70,24 @@ def curl_line(entry: dict[str, Any], base_url: str) -> str:
 
 def _quote(text: str) -> str:
     """Always single-quoted for the shell (``shlex.quote`` leaves a safe word bare)."""
-    quoted = shlex.quote(_clean(text))
+    quoted = shlex.quote(clean(text))
     return quoted if quoted.startswith("'") else f"'{quoted}'"
 
 
 def replay_command(report: Report) -> str:
-    """The ``mockbank certify`` command that runs the same examples again."""
-    adapter = report.adapter
-    quoted = f'"{adapter}"' if not re.search(r'["$`\\]', adapter) else shlex.quote(adapter)
-    command = f"mockbank certify --adapter {quoted} --seed {report.seed} --examples {report.examples}"
-    plans = [plan for plan in PLAN_NAMES if plan in report.plans()]
-    if report.results and len(plans) < len(PLAN_NAMES):
-        command += f" --plans {','.join(plans)}"
-    return command
+    """The ``mockbank certify`` command that runs the same examples again with the same options, quoted for a
+    POSIX shell (the control token is left out: give it again, or keep it in ``$MOCKBANK_CONTROL_TOKEN``)."""
+    words = ["mockbank", "certify", "--adapter", report.adapter]
+    if report.server_url:
+        words += ["--url", report.server_url]
+    if report.fixtures:
+        words += ["--fixtures", report.fixtures]
+    if report.plans_asked is not None:
+        words += ["--plans", ",".join(report.plans_asked)]
+    words += ["--seed", str(report.seed), "--examples", str(report.examples), "--timeout-ms", str(report.timeout_ms)]
+    if report.start_timeout != DEFAULT_START_TIMEOUT:
+        words += ["--adapter-start-timeout", str(report.start_timeout)]
+    return shlex.join(clean(word) for word in words)
 
 
 # --------------------------------------------------------------------------- the evidence of a check
@@ -190,7 +125,7 @@ def evidence(result: CheckResult) -> Evidence:
     failures = [f"{e.get('op')}: {e['failure']}" for e in exchanges if e.get("failure")]
     stderr = "".join(e.get("stderr") or "" for e in exchanges)
     return Evidence(exchange, entry, diagnosis, expected, reported, from_result,
-                    "\n".join(failures) or None, _cut(stderr, 20_000, keep="tail"))
+                    "\n".join(failures) or None, cut(stderr, 20_000, keep="tail"))
 
 
 def _auth_object(entry: dict[str, Any]) -> Any:
@@ -254,8 +189,8 @@ def _failure_text(report: Report, result: CheckResult) -> str:
         status = "dropped" if found.entry.get("dropped") else found.entry.get("status")
         lines += [f"request: {found.entry.get('method')} {request_url(found.entry, report.url)} -> {status}", ""]
     if found.from_result:
-        lines += ["expected:", _cut(to_json_text(found.expected), 4000), "reported:",
-                  _cut(to_json_text(found.reported), 4000), ""]
+        lines += ["expected:", cut(to_json_text(found.expected), 4000), "reported:",
+                  cut(to_json_text(found.reported), 4000), ""]
     if found.entry is not None:
         lines += ["replay the request:", curl_line(found.entry, report.url), ""]
     lines += [f"replay the check: {replay_command(report)}"]
@@ -268,7 +203,7 @@ def _properties(parent: ElementTree.Element, report: Report) -> None:
                         ("examples", report.examples), ("started", report.started),
                         ("replay", replay_command(report)), ("certificate", "partial" if report.partial else "full"),
                         ("operations", ",".join(report.operations)), ("scope", report.scope())):
-        ElementTree.SubElement(properties, "property", name=name, value=_clean(value))
+        ElementTree.SubElement(properties, "property", name=name, value=clean(value))
 
 
 def write_junit(report: Report, path: str | Path) -> None:
@@ -277,34 +212,41 @@ def write_junit(report: Report, path: str | Path) -> None:
     total, failures, errors = _counts(report.results)
     left_out = checks(list(report.plans_left_out)) if report.plans_left_out else []
     start_failed = report.start is not None and report.start.status != PASSED
-    name = "mockbank certify" + (f" (PARTIAL: covers only {', '.join(report.operations)})" if report.partial else "")
-    root = ElementTree.Element("testsuites", name=name, tests=str(total + len(left_out) + (report.start is not None)),
-                               failures=str(failures + start_failed), errors=str(errors), time=f"{report.seconds:.3f}")
+    unfinished = _unfinished(report)
+    no_check_ran = unfinished is not None and not report.interrupted
+    name = "mockbank certify" + (" (INTERRUPTED)" if report.interrupted else "") \
+        + (f" (PARTIAL: covers only {', '.join(report.operations)})" if report.partial else "")
+    root = ElementTree.Element("testsuites", name=name,
+                               tests=str(total + len(left_out) + (report.start is not None) + bool(unfinished)),
+                               failures=str(failures + start_failed + no_check_ran),
+                               errors=str(errors + report.interrupted), time=f"{report.seconds:.3f}")
     if report.start is not None:
         _junit_start(root, report, report.start)
+    if unfinished is not None:
+        _junit_unfinished(root, report, unfinished)
     for plan, results in report.plans().items():
         tests, failed, errored = _counts(results)
-        suite = ElementTree.SubElement(root, "testsuite", name=_clean(plan), tests=str(tests), failures=str(failed),
+        suite = ElementTree.SubElement(root, "testsuite", name=clean(plan), tests=str(tests), failures=str(failed),
                                        errors=str(errored), skipped="0",
                                        time=f"{sum(r.seconds for r in results):.3f}",
-                                       timestamp=_clean(report.started[:19]))
+                                       timestamp=clean(report.started[:19]))
         _properties(suite, report)
         for result in results:
-            case = ElementTree.SubElement(suite, "testcase", classname=_clean(f"mockbank.{plan}"),
-                                          name=_clean(result.name), time=f"{result.seconds:.3f}")
+            case = ElementTree.SubElement(suite, "testcase", classname=clean(f"mockbank.{plan}"),
+                                          name=clean(result.name), time=f"{result.seconds:.3f}")
             if result.status == PASSED:
                 continue
             tag = "error" if result.status == ERROR else "failure"
-            problem = ElementTree.SubElement(case, tag, message=_clean(result.message), type=result.status)
-            problem.text = _clean(_failure_text(report, result))
+            problem = ElementTree.SubElement(case, tag, message=clean(result.message), type=result.status)
+            problem.text = clean(_failure_text(report, result))
             stderr = evidence(result).stderr
             if stderr:
-                ElementTree.SubElement(case, "system-err").text = _clean(stderr)
+                ElementTree.SubElement(case, "system-err").text = clean(stderr)
     for plan, missing in report.plans_left_out.items():
         plan_checks = [check for check in left_out if check.plan == plan]
-        suite = ElementTree.SubElement(root, "testsuite", name=_clean(plan), tests=str(len(plan_checks)),
+        suite = ElementTree.SubElement(root, "testsuite", name=clean(plan), tests=str(len(plan_checks)),
                                        failures="0", errors="0", skipped=str(len(plan_checks)), time="0.000",
-                                       timestamp=_clean(report.started[:19]))
+                                       timestamp=clean(report.started[:19]))
         _properties(suite, report)
         for check in plan_checks:
             case = ElementTree.SubElement(suite, "testcase", classname=f"mockbank.{plan}", name=check.name, time="0")
@@ -314,22 +256,45 @@ def write_junit(report: Report, path: str | Path) -> None:
     tree.write(Path(path), encoding="utf-8", xml_declaration=True)
 
 
+def _unfinished(report: Report) -> str | None:
+    """Why the run is not a verdict on every check it meant to run, when its testcases do not show it: it was
+    interrupted, or no check ran although the adapter started."""
+    if report.interrupted:
+        return (f"interrupted (Ctrl-C) after {len(report.results)} checks: the checks not run are missing, "
+                "so this is not a certificate")
+    started = report.start is None or report.start.status == PASSED
+    if started and not report.results:
+        return f"no check ran, so there is no certificate: {report.scope()}"
+    return None
+
+
+def _junit_unfinished(root: ElementTree.Element, report: Report, why: str) -> None:
+    tag = "error" if report.interrupted else "failure"
+    suite = ElementTree.SubElement(root, "testsuite", name="certify", tests="1", failures=str(int(tag == "failure")),
+                                   errors=str(int(tag == "error")), skipped="0", time=f"{report.seconds:.3f}",
+                                   timestamp=clean(report.started[:19]))
+    _properties(suite, report)
+    case = ElementTree.SubElement(suite, "testcase", classname="mockbank.certify",
+                                  name="interrupted" if report.interrupted else "checks-ran", time="0")
+    ElementTree.SubElement(case, tag, message=clean(why), type=tag).text = clean(why)
+
+
 def _junit_start(root: ElementTree.Element, report: Report, start: StartResult) -> None:
     failed = start.status != PASSED
     suite = ElementTree.SubElement(root, "testsuite", name="adapter", tests="1", failures=str(int(failed)),
                                    errors="0", skipped="0", time=f"{start.seconds:.3f}",
-                                   timestamp=_clean(report.started[:19]))
+                                   timestamp=clean(report.started[:19]))
     _properties(suite, report)
     case = ElementTree.SubElement(suite, "testcase", classname="mockbank.adapter", name="start",
                                   time=f"{start.seconds:.3f}")
     if failed:
-        problem = ElementTree.SubElement(case, "failure", message=_clean(start.message), type=FAILED)
-        problem.text = _clean(f"{start.message}\n\nadapter: {report.adapter}\n"
+        problem = ElementTree.SubElement(case, "failure", message=clean(start.message), type=FAILED)
+        problem.text = clean(f"{start.message}\n\nadapter: {report.adapter}\n"
                               "no check ran: the adapter did not start")
     else:
-        ElementTree.SubElement(case, "system-out").text = _clean(start_line(start))
+        ElementTree.SubElement(case, "system-out").text = clean(start_line(start))
     if start.stderr:
-        ElementTree.SubElement(case, "system-err").text = _clean(_cut(start.stderr, 20_000, keep="tail"))
+        ElementTree.SubElement(case, "system-err").text = clean(cut(start.stderr, 20_000, keep="tail"))
 
 
 # --------------------------------------------------------------------------- HTML
@@ -387,12 +352,12 @@ footer { color: var(--mute); font-size: 13px; margin-top: 32px; }
 
 
 def _e(value: Any) -> str:
-    return html.escape(_clean(value), quote=True)
+    return html.escape(clean(value), quote=True)
 
 
 def _pre(value: Any, css: str = "") -> str:
     text = value if isinstance(value, str) else to_json_text(value)
-    return f'<pre class="{css}">{_e(_cut(text))}</pre>' if css else f"<pre>{_e(_cut(text))}</pre>"
+    return f'<pre class="{css}">{_e(cut(text))}</pre>' if css else f"<pre>{_e(cut(text))}</pre>"
 
 
 def _anchor(result: CheckResult) -> str:
@@ -408,6 +373,8 @@ def _html_header(report: Report) -> str:
     verdict = report.verdict
     if report.start is not None and report.start.status != PASSED:
         summary = "the adapter did not start: no check ran"
+    elif report.interrupted:
+        summary = f"interrupted (Ctrl-C): {total - failures - errors} of the {total} checks finished passed"
     else:
         summary = f"{total - failures - errors} of {total} checks passed"
     if failures:
@@ -424,7 +391,8 @@ def _html_header(report: Report) -> str:
             ("duration", _e(_seconds(report.seconds))
              + (f" &nbsp;·&nbsp; adapter started {_e(report.adapter_starts)}×" if report.adapter_starts else ""))]
     meta = "".join(f"<tr><td>{name}</td><td>{value}</td></tr>" for name, value in rows)
-    return (f'<header class="verdict {verdict.lower()}"><h1>{verdict}</h1><p>{_e(summary)}</p></header>'
+    title = "INTERRUPTED" if report.interrupted else verdict
+    return (f'<header class="verdict {verdict.lower()}"><h1>{title}</h1><p>{_e(summary)}</p></header>'
             f'<table class="meta">{meta}</table>')
 
 
@@ -461,7 +429,7 @@ def _html_start_problem(start: StartResult) -> str:
             f'<span class="status">(failed, {start.seconds:.2f} s)</span></h3>'
             '<div class="desc">the adapter answers its first request (hello) within --adapter-start-timeout</div>'
             f'<div class="message">{_e(start.message)}</div>'
-            + ("<h4>The adapter's stderr</h4>" + _pre(_cut(start.stderr, 20_000, keep="tail")) if start.stderr else "")
+            + ("<h4>The adapter's stderr</h4>" + _pre(cut(start.stderr, 20_000, keep="tail")) if start.stderr else "")
             + "</section>")
 
 
@@ -571,13 +539,13 @@ def render_html(report: Report) -> str:
         body.append(f"<h2>What went wrong ({len(problems)})</h2>")
         body += [_html_problem(report, result) for result in problems]
     elif not report.results:
-        body.append("<p>No check ran.</p>")
+        body.append(f"<p>{_e(_unfinished(report) or 'No check ran.')}</p>")
     body.append(f"<footer>mockbank certify · report written for seed {_e(report.seed)} · "
                 "report.json holds every detail; junit.xml is for CI.</footer>")
     verdict = report.verdict
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>mockbank certify: {verdict}</title><style>{_CSS}</style></head>"
+            f"<title>mockbank certify: {'INTERRUPTED' if report.interrupted else verdict}</title><style>{_CSS}</style></head>"
             f"<body><main>{''.join(body)}</main></body></html>\n")
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -16,7 +18,7 @@ from mockbank.adapters.protocol import OPERATIONS
 from mockbank.contract_tests import plans as plan_registry
 from mockbank.contract_tests import strategies
 from mockbank.contract_tests.adapter import DEFAULT_START_TIMEOUT, AdapterFailure, AdapterProcess, Hello
-from mockbank.contract_tests.session import CheckFailed, Session
+from mockbank.contract_tests.session import DEFAULT_TIMEOUT_MS, CheckCannotRun, CheckFailed, Session
 from mockbank.testing import Emulator
 
 PASSED, FAILED, ERROR = "passed", "failed", "error"
@@ -64,6 +66,9 @@ class Report:
 
     ``operations`` are what the certificate covers (what the adapter offered in its reply to hello);
     ``plans_left_out`` names the plans not run because they need other operations (plan -> missing ops).
+    ``server_url``, ``fixtures``, ``plans_asked``, ``timeout_ms`` and ``start_timeout`` are the options of the
+    run (``server_url``: the emulator given, None when certify started its own). ``interrupted``: stopped
+    (Ctrl-C) before every check ran; ``results`` are the checks finished by then.
     """
 
     adapter: str
@@ -77,11 +82,18 @@ class Report:
     start: StartResult | None = None
     operations: tuple[str, ...] = OPERATIONS
     plans_left_out: dict[str, list[str]] = field(default_factory=dict)
+    server_url: str | None = None
+    fixtures: str | None = None
+    plans_asked: list[str] | None = None
+    timeout_ms: int = DEFAULT_TIMEOUT_MS
+    start_timeout: float = DEFAULT_START_TIMEOUT
+    interrupted: bool = False
 
     @property
     def passed(self) -> bool:
         started = self.start is None or self.start.status == PASSED
-        return started and bool(self.results) and all(result.status == PASSED for result in self.results)
+        return (started and not self.interrupted and bool(self.results)
+                and all(result.status == PASSED for result in self.results))
 
     @property
     def partial(self) -> bool:
@@ -98,8 +110,10 @@ class Report:
         if not self.partial:
             return f"covers every operation ({', '.join(self.operations)})"
         missing = sorted({op for ops in self.plans_left_out.values() for op in ops}, key=OPERATIONS.index)
-        return (f"covers only {', '.join(self.operations)}; plans left out: {', '.join(self.plans_left_out)} "
-                f"(they need {', '.join(missing)}, which the adapter does not offer)")
+        unchecked = "; ".join(plan_registry.PLAN_TOPICS[plan] for plan in self.plans_left_out)
+        return (f"covers only {', '.join(self.operations)}; NOT checked: {unchecked} "
+                f"(plans left out: {', '.join(self.plans_left_out)}; they need {', '.join(missing)}, "
+                "which the adapter does not offer)")
 
     def plans(self) -> dict[str, list[CheckResult]]:
         grouped: dict[str, list[CheckResult]] = {}
@@ -110,7 +124,7 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         return {"adapter": self.adapter, "url": self.url, "seed": self.seed, "examples": self.examples,
                 "started": self.started, "seconds": round(self.seconds, 3), "passed": self.passed,
-                "adapterStarts": self.adapter_starts, "verdict": self.verdict,
+                "adapterStarts": self.adapter_starts, "verdict": self.verdict, "interrupted": self.interrupted,
                 "certificate": {"scope": "partial" if self.partial else "full", "operations": list(self.operations),
                                 "plansLeftOut": [{"plan": plan, "missingOperations": ops}
                                                  for plan, ops in self.plans_left_out.items()],
@@ -138,7 +152,10 @@ def open_session(adapter: str, *, url: str | None = None, fixtures: str | None =
     with ExitStack() as stack:
         if url:
             server = stack.enter_context(Emulator.connect(url, fixtures, token=token))
-            emulator = stack.enter_context(server.sandbox(fixtures, clock=strategies.BANK_NOW, frozenClock=True))
+            options = {"clock": strategies.BANK_NOW, "frozenClock": True}
+            # without fixtures: the demo bank the plans are written for, whatever fixtures the server runs
+            emulator = stack.enter_context(server.sandbox(fixtures, **options) if fixtures
+                                           else server.demo_sandbox(**options))
         else:
             emulator = stack.enter_context(Emulator(fixtures, clock=strategies.BANK_NOW, frozen_clock=True))
         process = stack.enter_context(AdapterProcess(adapter, start_timeout=start_timeout))
@@ -159,20 +176,59 @@ def certify(adapter: str, *, url: str | None = None, fixtures: str | None = None
     with open_session(adapter, url=url, fixtures=fixtures, examples=examples, seed=seed, timeout_ms=timeout_ms,
                       start_timeout=start_timeout, token=token) as session:
         report = Report(adapter, session.emulator.url, session.seed, examples,
-                        datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        report.start = start_adapter(session.adapter)
-        if report.start.hello is not None:
-            report.operations = session.operations = report.start.hello.operations
-            report.plans_left_out = plan_registry.left_out(plans, report.operations)
-            chosen = [check for check in plan_registry.checks(plans) if check.plan not in report.plans_left_out]
-            for index, check in enumerate(chosen, 1):
-                result = run_check(session, check)
-                report.results.append(result)
-                if progress is not None:
-                    progress(index, len(chosen), result)
+                        datetime.now(timezone.utc).isoformat(timespec="seconds"), server_url=url, fixtures=fixtures,
+                        plans_asked=plans, timeout_ms=timeout_ms, start_timeout=start_timeout)
+        with _noticing_interrupts() as interrupted:
+            try:
+                _run_plans(session, report, progress, interrupted)
+            except KeyboardInterrupt:  # Ctrl-C: the report holds the checks finished so far
+                report.interrupted = True
         report.adapter_starts = session.adapter.starts
     report.seconds = time.perf_counter() - started
     return report
+
+
+@contextmanager
+def _noticing_interrupts() -> Iterator[threading.Event]:
+    """An event set by Ctrl-C (SIGINT), which still raises KeyboardInterrupt as well.
+
+    The exception alone can be lost: raised inside a garbage-collector callback (hypothesis keeps one), Python
+    prints it and goes on. The event is looked at between checks. Only the main thread can handle signals.
+    """
+    noticed = threading.Event()
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield noticed
+        return
+
+    def handle(number: int, frame: Any) -> None:
+        noticed.set()
+        signal.default_int_handler(number, frame)
+
+    signal.signal(signal.SIGINT, handle)
+    try:
+        yield noticed
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _run_plans(session: Session, report: Report, progress: Callable[[int, int, CheckResult], None] | None,
+               interrupted: threading.Event) -> None:
+    """Start the adapter, then run the checks of the plans its operations allow, adding each result to ``report``;
+    KeyboardInterrupt once ``interrupted`` is set."""
+    report.start = start_adapter(session.adapter)
+    if report.start.hello is None:
+        return
+    report.operations = session.operations = report.start.hello.operations
+    report.plans_left_out = plan_registry.left_out(report.plans_asked, report.operations)
+    chosen = [check for check in plan_registry.checks(report.plans_asked) if check.plan not in report.plans_left_out]
+    for index, check in enumerate(chosen, 1):
+        if interrupted.is_set():
+            raise KeyboardInterrupt
+        result = run_check(session, check)
+        report.results.append(result)
+        if progress is not None:
+            progress(index, len(chosen), result)
 
 
 def start_adapter(adapter: AdapterProcess) -> StartResult:
@@ -196,6 +252,8 @@ def run_check(session: Session, check: plan_registry.Check) -> CheckResult:
     except CheckFailed as failure:
         result.status, result.message = FAILED, failure.message
         result.expected, result.reported, result.diagnosis = failure.expected, failure.reported, failure.diagnosis
+    except CheckCannotRun as problem:  # the kit's setup, not the client
+        result.status, result.message = ERROR, f"the kit could not run this check: {problem}"
     except HypothesisException as problem:  # e.g. a flaky client: the shrunk example passed on replay
         result.status, result.message = FAILED, f"{type(problem).__name__}: {problem}"
     except Exception as problem:  # the kit or the emulator failed: not the client's fault

@@ -7,7 +7,6 @@ reply, and the requests the emulator received while the client worked (from its 
 from __future__ import annotations
 
 import itertools
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +50,11 @@ class CheckFailed(AssertionError):
         self.diagnosis = diagnosis
 
 
+class CheckCannotRun(Exception):
+    """The check cannot run with what the kit was given (e.g. fixtures without the account it needs): not the
+    client's failure."""
+
+
 @dataclass
 class Session:
     """What the checks use: call the adapter, read the emulator, control the bank."""
@@ -88,11 +92,7 @@ class Session:
         After a timeout the client has given up, but its request may still be running in the
         emulator; it must finish before the next check resets the bank.
         """
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.emulator.in_flight() == 0:
-                return
-            time.sleep(0.05)
+        self.emulator.wait_for_requests(seconds)
 
     def book_payment(self, transaction: dict[str, Any]) -> None:
         """Pay and book one transaction with the kit's own client (not the adapter's), for plans that read it.

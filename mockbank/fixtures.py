@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib.resources import files
@@ -101,3 +103,20 @@ def from_document(document: Any, source: str = "fixture") -> Fixture:
     if duplicate:
         raise FixtureError(f"{source}: account {duplicate} is listed twice")
     return Fixture(erps, tuple(accounts), source, document)
+
+
+def fresh_credentials(document: dict[str, Any]) -> dict[str, Any]:
+    """A fixture document with a new API key for every ERP and a new integration code for every account.
+
+    A new code keeps the letters outside ASCII of the one it replaces (``Demo-Løn-2026`` becomes
+    ``sbx-ø-<16 hex digits>``), so that a copy of a bank can still test how a client signs for such codes.
+    """
+    erps = [{**erp, "apiKey": str(uuid.uuid4())} for erp in document["erps"]]
+    accounts = [{**account, "integrationCode": _fresh_code(account["integrationCode"])}
+                for account in document["accounts"]]
+    return {**document, "erps": erps, "accounts": accounts}
+
+
+def _fresh_code(old: str) -> str:
+    letters = "".join(dict.fromkeys(character for character in old if not character.isascii()))
+    return f"sbx-{letters}-{secrets.token_hex(8)}" if letters else f"sbx-{secrets.token_hex(8)}"

@@ -40,6 +40,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mockbank-seed", type=int, metavar="N", help="seed of the certification examples")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse bad options as usage errors, before any test runs."""
+    from mockbank.contract_tests.plans import parse
+
+    try:
+        parse(config.getoption("--mockbank-plans"))
+    except ValueError as error:
+        raise pytest.UsageError(f"--mockbank-plans: {error}") from None
+    examples = config.getoption("--mockbank-examples")
+    if examples < 1:
+        raise pytest.UsageError(f"--mockbank-examples must be at least 1, not {examples}")
+
+
+#: How long the ``mockbank`` fixture waits for the requests of the test before to finish (faults cleared first).
+SETTLE_SECONDS = 30.0
+
+
 @pytest.fixture(scope="session")
 def mockbank_session(request: pytest.FixtureRequest) -> Iterator[Emulator]:
     """One emulator for the whole test session (the ``mockbank`` fixture resets it per test)."""
@@ -61,6 +78,10 @@ def mockbank(request: pytest.FixtureRequest, mockbank_session: Emulator) -> Iter
         with mockbank_session.sandbox(request.config.getoption("--mockbank-fixtures")) as sandbox:
             yield sandbox
         return
+    # A request the test before gave up on (a client timeout in an injected delay) may still run: released by
+    # clearing the faults, it must finish before the reset, or it lands in this test's bank.
+    mockbank_session.clear_faults()
+    mockbank_session.wait_for_requests(SETTLE_SECONDS)
     mockbank_session.reset()
     yield mockbank_session
 
@@ -68,15 +89,23 @@ def mockbank(request: pytest.FixtureRequest, mockbank_session: Emulator) -> Iter
 # --------------------------------------------------------------------------- certification as tests
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k and -m deselect
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     if not config.getoption("--mockbank-adapter"):
         return
-    from mockbank.contract_tests.plans import checks
+    # collected as pytest collects (its collect report counts them), so "N tests collected" includes them
+    items.extend(session.genitems(CertificationPlans.from_parent(session, name="mockbank-certify",
+                                                                          nodeid="mockbank-certify")))
 
-    plans = config.getoption("--mockbank-plans")
-    chosen = checks([p.strip() for p in plans.split(",") if p.strip()] if plans else None)
-    items.extend(CertificationCheck.from_parent(session, name=f"mockbank-certify::{check.id}", check=check)
-                 for check in chosen)
+
+class CertificationPlans(pytest.Collector):
+    """The checks of the certification plans chosen with ``--mockbank-plans`` (all by default)."""
+
+    def collect(self) -> list[pytest.Item]:
+        from mockbank.contract_tests.plans import checks, parse
+
+        return [CertificationCheck.from_parent(self, name=check.id, check=check)
+                for check in checks(parse(self.config.getoption("--mockbank-plans")))]
 
 
 class CertificationFailed(Exception):

@@ -8,7 +8,6 @@ or one given inline) and lives until it is deleted or has not been used for its 
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections import OrderedDict
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -43,13 +42,6 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def fresh_credentials(document: dict[str, Any]) -> dict[str, Any]:
-    """A fixture document with a new API key for every ERP and a new integration code for every account."""
-    erps = [{**erp, "apiKey": str(uuid.uuid4())} for erp in document["erps"]]
-    accounts = [{**account, "integrationCode": f"sbx-{secrets.token_hex(8)}"} for account in document["accounts"]]
-    return {**document, "erps": erps, "accounts": accounts}
-
-
 class SandboxManager:
     """Creates, finds, lists and removes the sandboxes of one store's database."""
 
@@ -70,7 +62,7 @@ class SandboxManager:
                 raise InvalidRequest(f"clock: {error}", [{"pointer": "/clock", "reason": str(error)}]) from None
             if not clock.in_range(start):
                 raise InvalidRequest(f"clock: {clock.RANGE_TEXT}", [{"pointer": "/clock", "reason": clock.RANGE_TEXT}])
-        document = body["fixtures"] if "fixtures" in body else fresh_credentials(self.default_document)
+        document = body["fixtures"] if "fixtures" in body else fixtures.fresh_credentials(self.default_document)
         fixture = self._fixture(document)
         ttl = json_integer(body.get("ttlSeconds", self.settings.sandbox_ttl))  # 600.0 is the integer 600
         now = _now()

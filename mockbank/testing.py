@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from typing import Any
 
 import requests
@@ -25,6 +26,15 @@ from mockbank import fixtures, signing
 from mockbank.control_auth import TOKEN_ENV, token_headers
 from mockbank.jsonnumbers import decimal_to_json
 from mockbank.settings import DEFAULT_MAX_CLOCK_SKEW, Settings
+
+
+class ControlError(RuntimeError):
+    """A control-plane call (``/_mock/*``) that the server refused or answered with something else than mockbank
+    would: ``status`` is its HTTP status, ``detail`` what it answered."""
+
+    def __init__(self, method: str, url: str, status: int, detail: str):
+        super().__init__(f"{method} {url} answered {status}: {detail}")
+        self.method, self.url, self.status, self.detail = method, url, status, detail
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -126,13 +136,23 @@ class Emulator:
         """A new sandbox on this emulator's server: a handle like this one, whose ``stop()`` (or the end of a
         ``with`` block) deletes it. ``fixture`` is a fixture file sent inline; ``options`` are the other fields
         of ``POST /_mock/sandboxes`` (``clock``, ``frozenClock``, ``progression``, ``ttlSeconds``)."""
-        if self._owner is not None:  # sandboxes are made at the server's root
-            return self._owner.sandbox(fixture, **options)
         body = dict(options)
         if fixture is not None:
             body["fixtures"] = fixtures.load(fixture).document
-        created = self._call("POST", "/sandboxes", data=_json_text(body),
-                             headers={"Content-Type": "application/json"})
+        return self._create_sandbox(body, fixture)
+
+    def demo_sandbox(self, **options: Any) -> Emulator:
+        """A new sandbox holding the built-in demo bank, whatever fixtures the server runs, with freshly generated
+        API keys and integration codes (as a sandbox made without fixtures has them); see :meth:`sandbox`."""
+        return self._create_sandbox({**options, "fixtures": fixtures.fresh_credentials(fixtures.load().document)},
+                                    None)
+
+    def _create_sandbox(self, body: dict[str, Any], fixture: str | None) -> Emulator:
+        if self._owner is not None:  # sandboxes are made at the server's root
+            return self._owner._create_sandbox(body, fixture)
+        created = self._call("POST", "/sandboxes", data=_json_text(body), headers={"Content-Type": "application/json"})
+        if not (isinstance(created, dict) and {"id", "baseUrl", "credentials"} <= created.keys()):
+            raise ControlError("POST", f"{self.url}/_mock/sandboxes", 201, "the answer is not a new sandbox")
         handle = Emulator.connect(created["baseUrl"], fixture, credentials=created["credentials"], token=self.token)
         handle._owner, handle.sandbox_id = self, created["id"]
         return handle
@@ -148,20 +168,40 @@ class Emulator:
     # ------------------------------------------------------------------ control plane
 
     def _call(self, method: str, path: str, expect_json: bool = True, **kwargs: Any) -> Any:
-        response = self._request(method, f"{self.url}/_mock{path}", **kwargs)
-        return response.json() if expect_json else None
+        url = f"{self.url}/_mock{path}"
+        response = self._request(method, url, **kwargs)
+        if not expect_json:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise ControlError(method, url, response.status_code, "the answer is not JSON") from None
 
     def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        """A control-plane call, with the control token when this handle has one; RuntimeError unless 2xx."""
+        """A control-plane call, with the control token when this handle has one; :class:`ControlError` unless 2xx."""
         headers = {**token_headers(self.token), **kwargs.pop("headers", {})}
         response = self.http.request(method, url, timeout=30, headers=headers, **kwargs)
         if response.status_code >= 400:
-            raise RuntimeError(f"{method} {url} answered {response.status_code}: {response.text}")
+            raise ControlError(method, url, response.status_code, response.text)
         return response
 
     def in_flight(self) -> int:
         """API requests the emulator (the process answering this call) is still working on."""
         return self._call("GET", "/health").get("inFlight", 0)
+
+    def wait_for_requests(self, seconds: float = 30.0) -> bool:
+        """Wait until the emulator has answered every API request sent to it so far (up to ``seconds``);
+        False if some still ran then.
+
+        A client that gave up (a timeout) may have left its request running in the emulator, e.g. in an
+        injected delay; it must finish before a reset, or it lands in the fresh bank.
+        """
+        deadline = time.monotonic() + seconds
+        while self.in_flight():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        return True
 
     def reset(self) -> None:
         """Back to the fixtures: no payments, empty journal, no faults, initial clock."""

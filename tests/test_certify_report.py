@@ -94,7 +94,7 @@ def test_html_shows_the_verdict_checks_and_the_evidence_escaped(tmp_path):
     for name in ("queries-are-signed", "payments-are-signed", "timeout"):
         assert name in page
     assert "✓" in page and "✗" in page
-    assert html.escape(f'mockbank certify --adapter "{ADAPTER}" --seed 4242 --examples 25') in page
+    assert html.escape(f"mockbank certify --adapter '{ADAPTER}' --seed 4242 --examples 25 --timeout-ms 5000") in page
     assert "key-byte-order" in page and html.escape(VERDICT["hint"]) in page and PAYLOAD in page
     # the body as sent, escaped: no raw markup from the data reaches the page
     assert "Faktura &lt;4711&gt; &amp; \\&quot;tak\\&quot; it&#x27;s paid" in page

@@ -46,13 +46,13 @@ def run_certify(args: argparse.Namespace) -> int:
     import requests
 
     from mockbank.contract_tests import plans as plan_registry
-    from mockbank.fixtures import FixtureError
-    from mockbank.contract_tests.report import start_line, write_reports
+    from mockbank.contract_tests.report import replay_command, start_line, write_reports
     from mockbank.contract_tests.runner import PASSED, certify
+    from mockbank.fixtures import FixtureError
+    from mockbank.testing import ControlError
 
-    chosen = [name.strip() for name in args.plans.split(",") if name.strip()] if args.plans else None
     try:
-        plan_registry.checks(chosen)
+        chosen = plan_registry.parse(args.plans)
     except ValueError as error:
         raise UsageError(f"--plans: {error}") from None
     if args.examples < 1 or not 100 <= args.timeout_ms <= MAX_TIMEOUT_MS:
@@ -69,18 +69,24 @@ def run_certify(args: argparse.Namespace) -> int:
         report_folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UsageError(f"--report {args.report}: cannot make the folder ({error.strerror or error})") from None
+    progress = _Progress(sys.stderr)
     try:
         report = certify(args.adapter, url=args.url, fixtures=args.fixtures, examples=args.examples, seed=args.seed,
                          plans=chosen, timeout_ms=args.timeout_ms, start_timeout=args.adapter_start_timeout,
-                         progress=_progress_bar(sys.stderr), token=args.control_token)
+                         progress=progress, token=args.control_token)
     except FixtureError as error:
         raise UsageError(f"--fixtures: {error}") from None
+    except ControlError as error:  # only the setup (the sandbox) lets it out: each check catches its own
+        raise UsageError(_refusal(args, error)) from None
     except requests.RequestException as error:
         raise UsageError(f"--url {args.url}: cannot reach the emulator there: {request_error_reason(error)}") from None
+    if report.interrupted:
+        progress.end_line()
     paths = write_reports(report, args.report)
     failed = [result for result in report.results if result.status != PASSED]
-    started = report.start.status == PASSED
-    print(f"{'ok  ' if started else 'FAIL'} {'adapter':<11} {start_line(report.start)}")
+    started = report.start is not None and report.start.status == PASSED
+    if report.start is not None:
+        print(f"{'ok  ' if started else 'FAIL'} {'adapter':<11} {start_line(report.start)}")
     for plan, results in report.plans().items():
         good = sum(result.status == PASSED for result in results)
         print(f"{'ok  ' if good == len(results) else 'FAIL'} {plan:<11} {good}/{len(results)} checks passed")
@@ -90,32 +96,60 @@ def run_certify(args: argparse.Namespace) -> int:
         print(f"  {result.status.upper()} {result.id}: {result.message}")
     checked = f"{len(report.results) - len(failed)}/{len(report.results)} checks in {report.seconds:.1f} s, " \
               f"seed {report.seed}"
-    if not started:
+    if report.interrupted:
+        print(f"certification INTERRUPTED (Ctrl-C; not a certificate): {len(report.results) - len(failed)} of the "
+              f"{len(report.results)} checks finished passed, {report.seconds:.1f} s, seed {report.seed}")
+    elif not started:
         print(f"certification FAILED: the adapter did not start ({report.seconds:.1f} s)")
     elif report.partial and report.passed:
         print(f"certification PARTIAL (not a full certificate): {checked}; {report.scope()}")
     else:
         print(f"certification {report.verdict}: {checked}; {report.scope()}")
-    if failed:
-        print(f'replay: mockbank certify --adapter "{args.adapter}" --seed {report.seed} --examples {args.examples}'
-              + (f" --plans {','.join(chosen)}" if chosen else ""))
+    if failed or report.interrupted:
+        print(f"replay: {replay_command(report)}")
     print(f"report: {paths['html']}  (JUnit: {paths['junit']})")
+    if report.interrupted:
+        return 130
     return 0 if report.passed else 1
 
 
-def _progress_bar(stream):
-    """A one-line progress bar on a terminal, a line per check otherwise."""
-    width = 30
+def _refusal(args: argparse.Namespace, error) -> str:
+    """One line on why the emulator at --url refused to make the sandbox certify runs in."""
+    what = f"{error.method} /_mock/sandboxes answered {error.status}"
+    if error.status == 401:
+        if not args.control_token:
+            return (f"--url {args.url}: the emulator there needs its control token ({what}); give it with "
+                    f"--control-token TOKEN or ${TOKEN_ENV}")
+        return f"--control-token: the emulator at --url {args.url} refused the token given ({what})"
+    return (f"--url {args.url}: not a mockbank emulator ({what}); give the address that `mockbank serve` "
+            "printed")
 
-    def show(done: int, total: int, result) -> None:
+
+class _Progress:
+    """Shows each finished check: a one-line progress bar on a terminal, a line per check otherwise."""
+
+    WIDTH = 30
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.open_line = False  # a bar is drawn and its line not ended
+
+    def __call__(self, done: int, total: int, result) -> None:
         mark = "ok" if result.status == "passed" else result.status.upper()
-        if stream.isatty():
-            filled = done * width // total
-            stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {mark:<6} {result.id:<45.45}")
+        if self.stream.isatty():
+            filled = done * self.WIDTH // total
+            self.stream.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total} {mark:<6} "
+                              f"{result.id:<45.45}")
+            self.open_line = done < total
             if done == total:
-                stream.write("\n")
+                self.stream.write("\n")
         else:
-            stream.write(f"[{done}/{total}] {mark:<6} {result.id} ({result.seconds:.1f} s)\n")
-        stream.flush()
+            self.stream.write(f"[{done}/{total}] {mark:<6} {result.id} ({result.seconds:.1f} s)\n")
+        self.stream.flush()
 
-    return show
+    def end_line(self) -> None:
+        """End the bar's line (a run stopped before its last check), so that the summary starts on its own."""
+        if self.open_line:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.open_line = False
