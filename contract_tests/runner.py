@@ -223,9 +223,9 @@ def _run_plans(session: Session, report: Report, progress: Callable[[int, int, C
     report.plans_left_out = plan_registry.left_out(report.plans_asked, report.operations)
     chosen = [check for check in plan_registry.checks(report.plans_asked) if check.plan not in report.plans_left_out]
     for index, check in enumerate(chosen, 1):
-        if interrupted.is_set():
-            raise KeyboardInterrupt
         result = run_check(session, check)
+        if interrupted.is_set():  # stopped during this check (on a terminal the adapter got the Ctrl-C too): no verdict
+            raise KeyboardInterrupt
         report.results.append(result)
         if progress is not None:
             progress(index, len(chosen), result)

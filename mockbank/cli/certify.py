@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import sys
@@ -121,6 +122,12 @@ def _refusal(args: argparse.Namespace, error) -> str:
             return (f"--url {args.url}: the emulator there needs its control token ({what}); give it with "
                     f"--control-token TOKEN or ${TOKEN_ENV}")
         return f"--control-token: the emulator at --url {args.url} refused the token given ({what})"
+    try:
+        message = json.loads(error.detail).get("message")
+    except (ValueError, AttributeError):  # not mockbank's JSON error
+        message = None
+    if isinstance(message, str):
+        return f"--url {args.url}: the emulator there refused to make a sandbox ({what}: {message})"
     return (f"--url {args.url}: not a mockbank emulator ({what}); give the address that `mockbank serve` "
             "printed")
 
