@@ -30,14 +30,22 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 CENT = Decimal("0.01")
+_HEX = "[0-9a-fA-F]"
+_DASHED_GUID = rf"{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}"
+#: The .NET spellings of a GUID: D (dashed), N (32 digits), B ({D}) and P ((D)), any case.
+_GUID = re.compile(rf"{_DASHED_GUID}|{_HEX}{{32}}|\{{{_DASHED_GUID}\}}|\({_DASHED_GUID}\)")
+#: A numeric string as the API allows it for amounts ("154.00"): optional minus, dot, no grouping, no exponent.
+_NUMERIC_STRING = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 @dataclass(frozen=True)
@@ -56,26 +64,47 @@ def integration_token(integration_code: str) -> str:
 
 
 def key_bytes(api_key: str) -> bytes:
-    """Step 2: the GUID in .NET ``Guid.ToByteArray()`` byte order, NOT ``uuid.UUID(...).bytes``."""
-    try:
-        return uuid.UUID(api_key.strip()).bytes_le
-    except ValueError:
-        raise ValueError("the API key is not a GUID (like 3f2504e0-4f89-11d3-9a0c-0305e82c3301)") from None
+    """Step 2: the GUID in .NET ``Guid.ToByteArray()`` byte order, NOT ``uuid.UUID(...).bytes``.
+
+    The key is written in one of the .NET spellings D, N, {B} or (P), any case, blanks around allowed.
+    """
+    text = api_key.strip()
+    if not _GUID.fullmatch(text):
+        raise ValueError("the API key is not a GUID such as 3f2504e0-4f89-11d3-9a0c-0305e82c3301 (D, N, B or P spelling)")
+    return uuid.UUID(hex=text.strip("{}()").replace("-", "")).bytes_le
 
 
 def format_amount(amount: Decimal | int | float | str) -> str:
-    """Two decimals, '.' as the separator, no grouping: 154 -> "154.00", 1234.5 -> "1234.50".
+    """Two decimals, '.' as the separator, no grouping: 154 -> "154.00", 1234.5 -> "1234.50", 2.675 -> "2.68".
 
-    Never use the locale here: a Danish locale writes "1234,50" and the signature no longer matches.
+    ``amount`` is a number or a numeric string such as "154.00"; a third decimal rounds half away from zero on
+    the decimal value (a float by its shortest text: 2.675 is "2.675"). Never use the locale here: a Danish
+    locale writes "1234,50" and the signature no longer matches. Raises ValueError for anything else.
     """
-    value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
-    return f"{value.quantize(CENT, rounding=ROUND_HALF_UP):f}"
+    if isinstance(amount, str) and not _NUMERIC_STRING.fullmatch(amount):
+        raise ValueError(f"{amount[:40]!r} is not a decimal number such as 154.50")
+    if isinstance(amount, bool) or not isinstance(amount, (Decimal, int, float, str)):
+        raise ValueError(f"the amount must be a number, not {type(amount).__name__}")
+    value = Decimal(repr(amount)) if isinstance(amount, float) else Decimal(amount)
+    if not value.is_finite():
+        raise ValueError(f"{amount} is not a finite number")
+    try:
+        return f"{value.quantize(CENT, rounding=ROUND_HALF_UP):f}"
+    except InvalidOperation:  # more than 26 digits before the decimal point
+        raise ValueError(f"{str(amount)[:40]} is too large for an amount (at most 26 digits before the point)") from None
 
 
 def format_payment_date(payment_date: date | str) -> str:
-    """The payment date as ``yyyyMMdd`` (the body carries it as ``yyyy-MM-dd``)."""
-    text = payment_date.isoformat() if isinstance(payment_date, date) else str(payment_date)
-    return text.replace("-", "")
+    """The payment date as ``yyyyMMdd`` from a date or ``yyyy-MM-dd`` text.
+
+    Any other text is signed as it is sent, as the bank reads it, so that the bank's answer names the bad date
+    instead of a bad signature.
+    """
+    if isinstance(payment_date, date):
+        return payment_date.strftime("%Y%m%d")
+    text = str(payment_date)
+    match = _ISO_DATE.fullmatch(text.strip())
+    return "".join(match.groups()) if match else text
 
 
 def _payload(token: str, account: str, currency: str, request_id: str, paydate: str, amount: str, credacc: str,
