@@ -16,12 +16,18 @@ import crypto from 'node:crypto';
 // groups (4, 2 and 2 bytes) are byte-reversed, the last 8 bytes keep their textual order.
 // "3f2504e0-4f89-11d3-..." -> e0 04 25 3f  89 4f  d3 11  ...
 export function guidKeyBytes(apiKey) {
-  const hex = String(apiKey).trim().replace(/^[{(]|[})]$/g, '').replace(/-/g, '');
-  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new TypeError('apiKey is not a GUID');
-  const b = Buffer.from(hex, 'hex');
+  const text = String(apiKey).trim();
+  if (!GUID.test(text)) {
+    throw new TypeError('apiKey is not a GUID such as 3f2504e0-4f89-11d3-9a0c-0305e82c3301 (D, N, B or P spelling)');
+  }
+  const b = Buffer.from(text.replace(/[-{}()]/g, ''), 'hex');
   return Buffer.concat([b.subarray(0, 4).reverse(), b.subarray(4, 6).reverse(),
     b.subarray(6, 8).reverse(), b.subarray(8)]);
 }
+
+// The .NET spellings of a GUID: D (dashed), N (32 digits), B {in braces} and P (in parentheses), any case.
+const DASHED = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+const GUID = new RegExp(`^(?:${DASHED}|[0-9a-fA-F]{32}|\\{${DASHED}\\}|\\(${DASHED}\\))$`);
 
 // The token: lower-case hex SHA-256 of the UTF-8 bytes of the integration code (æøå included).
 export const integrationToken = (integrationCode) =>
@@ -32,8 +38,46 @@ const hmacBase64 = (key, payload) => crypto.createHmac('sha256', key).update(pay
 
 // The amount component: two decimals, '.' as separator, no grouping (154 -> "154.00").
 // Never toLocaleString: a Danish locale writes "154,00" and the signature no longer matches.
-// toFixed works on the binary double: fine for amounts with at most two decimals.
-export const formatAmount = (amount) => Number(amount).toFixed(2);
+// Never toFixed: it rounds the binary double, so 2.675 (2.67499999...) becomes "2.67"; the bank rounds the
+// decimal value half away from zero ("2.68"). So the amount is rounded on its decimal text: a number's
+// shortest text (String(2.675) is "2.675"), a BigInt's digits, or a string as written in the JSON body, either
+// a numeric string such as "154.00" or a JSON number's text (to keep digits a double cannot hold).
+const DECIMAL_TEXT = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+const MAX_WHOLE_DIGITS = 26; // the bank's decimal arithmetic writes amounts up to 28 digits, 2 of them decimals
+
+export function formatAmount(amount) {
+  let text;
+  if (typeof amount === 'bigint') text = amount.toString();
+  else if (typeof amount === 'number' && Number.isFinite(amount)) text = Object.is(amount, -0) ? '-0' : String(amount);
+  else if (typeof amount === 'string') text = amount;
+  const parts = text === undefined ? null : DECIMAL_TEXT.exec(text);
+  if (!parts) throw new TypeError(`${describe(amount)} is not a decimal number such as 154.50`);
+  const [, sign, whole, fraction = '', exponent = '0'] = parts;
+  const written = whole + fraction;
+  const digits = written.replace(/^0+/, '');
+  // The position of the decimal point in `digits` (negative: zeros after the point come first).
+  const point = whole.length + Number(exponent) - (written.length - digits.length);
+  if (digits !== '' && point > MAX_WHOLE_DIGITS) throw new RangeError(`${text} is too large for an amount`);
+  const kept = digits === '' || point < -2 ? '0' : digits.slice(0, point + 2).padEnd(point + 2, '0') || '0';
+  const roundsUp = digits !== '' && point >= -2 && digits[point + 2] >= '5';
+  const cents = (BigInt(kept) + (roundsUp ? 1n : 0n)).toString().padStart(3, '0');
+  if (cents.length - 2 > MAX_WHOLE_DIGITS) throw new RangeError(`${text} is too large for an amount`);
+  return `${sign}${cents.slice(0, -2)}.${cents.slice(-2)}`;
+}
+
+const describe = (value) => {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return 'a list';
+  return value !== null && typeof value === 'object' ? 'an object' : String(value);
+};
+
+// The payment date component: yyyyMMdd from yyyy-MM-dd. Any other text is signed as it is sent, as the bank
+// reads it, so that the bank's answer names the bad date instead of a bad signature.
+export function formatPaymentDate(paymentDate) {
+  const text = String(paymentDate);
+  const parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
+  return parts ? parts.slice(1).join('') : text;
+}
 
 // Builds the Authorization header value. Without transactions (or with an empty list): one hash,
 // id = requestId. With transactions (POST /payment): one hash per transaction, id = paymentId.
@@ -52,8 +96,8 @@ export function authorizationHeader(credentials, requestId, transactions = null,
   const hash = !transactions || transactions.length === 0
     ? [{ id: requestId, hash: hmacBase64(key, payload('', '', '', '', requestId)) }]
     : transactions.map((t) => ({
-      id: t.paymentId,
-      hash: hmacBase64(key, payload(t.currency, String(t.paymentDate).replace(/-/g, ''),
+      id: String(t.paymentId),
+      hash: hmacBase64(key, payload(t.currency, formatPaymentDate(t.paymentDate),
         formatAmount(t.amount), t.account, t.paymentId)),
     }));
 
