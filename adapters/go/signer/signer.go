@@ -15,12 +15,10 @@
 package signer
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math/big"
 	"regexp"
@@ -74,12 +72,8 @@ func Authorization(c Credentials, requestID string, at time.Time, transactions [
 		hashes = append(hashes, hashEntry{t.PaymentID, mac(key, text)})
 	}
 
-	auth, err := compactJSON(authObject{c.ServiceProvider, c.Account, utc.Format("2006-01-02T15:04:05"),
-		requestID, hashes})
-	if err != nil {
-		return "", err
-	}
-	return "Basic " + base64.StdEncoding.EncodeToString(auth), nil
+	auth := authJSON(c.ServiceProvider, c.Account, utc.Format("2006-01-02T15:04:05"), requestID, hashes)
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(auth)), nil
 }
 
 // KeyBytes returns the HMAC key: the API key GUID's 16 bytes in .NET Guid.ToByteArray() order.
@@ -126,17 +120,31 @@ func Token(integrationCode string) string {
 // expands into millions of digits.
 var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]{1,3})?$`)
 
+// numericString is an amount some clients send as a string: "154.00" (no exponent, no grouping).
+var numericString = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
+// largestAmount is the first amount too large to sign: the bank's decimal arithmetic writes
+// amounts with at most 28 digits, two of them decimals.
+var largestAmount = new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(26), nil))
+
 // FormatAmount returns the payload's amount: two decimals, '.' as separator, no grouping
 // ("154" -> "154.00", "217.5" -> "217.50"). It works on the decimal text, so no binary float
 // rounding creeps in; a third decimal rounds half away from zero ("2.675" -> "2.68"), as .NET's
-// decimal.ToString("F2") does. Never format with a culture: da-DK writes "154,00".
+// decimal.ToString("F2") does, and a negative decimal keeps its sign ("-0.001" -> "-0.00"; an
+// integer has no negative zero). Never format with a culture: da-DK writes "154,00".
 func FormatAmount(amount string) (string, error) {
-	text := strings.TrimSpace(amount)
-	if !jsonNumber.MatchString(text) {
+	if !jsonNumber.MatchString(amount) && !numericString.MatchString(amount) {
 		return "", fmt.Errorf("%q is not a decimal number such as 154 or 217.50", amount)
 	}
-	value, _ := new(big.Rat).SetString(text) // cannot fail on a JSON number
-	return value.FloatString(2), nil
+	value, _ := new(big.Rat).SetString(amount) // cannot fail on a decimal number
+	text := value.FloatString(2)
+	if new(big.Rat).Abs(value).Cmp(largestAmount) >= 0 || len(strings.TrimPrefix(text, "-")) > 26+3 {
+		return "", fmt.Errorf("%s is too large for an amount", amount)
+	}
+	if value.Sign() == 0 && strings.HasPrefix(amount, "-") && strings.ContainsAny(amount, ".eE") {
+		text = "-" + text
+	}
+	return text, nil
 }
 
 var isoDate = regexp.MustCompile(`^([0-9]{4})-([0-9]{2})-([0-9]{2})$`)
@@ -157,28 +165,56 @@ func mac(key []byte, payload string) string {
 	return base64.StdEncoding.EncodeToString(h.Sum(nil))
 }
 
-// authObject is the auth object; the field order is the documented key order.
-type authObject struct {
-	ServiceProvider string      `json:"serviceProvider"`
-	Account         string      `json:"account"`
-	Time            string      `json:"time"` // UTC yyyy-MM-ddTHH:mm:ss, no zone designator
-	RequestID       string      `json:"requestId"`
-	Hash            []hashEntry `json:"hash"`
+// authJSON writes the auth object as compact JSON, keys in the documented order, every
+// character but quote, backslash and the control characters as itself (encoding/json would
+// write U+2028 and U+2029 as escapes, and '<' as \u003c unless told otherwise).
+func authJSON(serviceProvider, account, time, requestID string, hashes []hashEntry) string {
+	var out strings.Builder
+	out.WriteString(`{"serviceProvider":` + jsonString(serviceProvider) + `,"account":` + jsonString(account) +
+		`,"time":` + jsonString(time) + `,"requestId":` + jsonString(requestID) + `,"hash":[`)
+	for i, entry := range hashes {
+		if i > 0 {
+			out.WriteByte(',')
+		}
+		out.WriteString(`{"id":` + jsonString(entry.ID) + `,"hash":` + jsonString(entry.Hash) + `}`)
+	}
+	out.WriteString("]}")
+	return out.String()
 }
 
 type hashEntry struct {
-	ID   string `json:"id"`
-	Hash string `json:"hash"`
+	ID   string
+	Hash string
 }
 
-// compactJSON writes compact JSON without Go's HTML escaping (json.Marshal would write '<' in a
-// paymentId as \u003c; the bank reads both, but the plain form is the documented one).
-func compactJSON(value any) ([]byte, error) {
-	var buf bytes.Buffer
-	encoder := json.NewEncoder(&buf)
-	encoder.SetEscapeHTML(false)
-	if err := encoder.Encode(value); err != nil {
-		return nil, err
+// jsonString is a JSON string literal: quote, backslash and control characters escaped.
+func jsonString(text string) string {
+	var out strings.Builder
+	out.WriteByte('"')
+	for _, r := range text {
+		switch r {
+		case '"':
+			out.WriteString(`\"`)
+		case '\\':
+			out.WriteString(`\\`)
+		case '\n':
+			out.WriteString(`\n`)
+		case '\r':
+			out.WriteString(`\r`)
+		case '\t':
+			out.WriteString(`\t`)
+		case '\b':
+			out.WriteString(`\b`)
+		case '\f':
+			out.WriteString(`\f`)
+		default:
+			if r < 0x20 {
+				fmt.Fprintf(&out, `\u%04x`, r)
+			} else {
+				out.WriteRune(r)
+			}
+		}
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	out.WriteByte('"')
+	return out.String()
 }
