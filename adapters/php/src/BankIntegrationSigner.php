@@ -33,6 +33,9 @@ final class BankIntegrationSigner
     private const JSON_FLAGS = JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES
         | JSON_UNESCAPED_LINE_TERMINATORS | JSON_THROW_ON_ERROR;
 
+    /** The bank's decimal arithmetic writes amounts with at most 28 digits, two of them decimals. */
+    private const MAX_WHOLE_DIGITS = 26;
+
     private readonly string $key;
 
     public function __construct(
@@ -115,17 +118,54 @@ final class BankIntegrationSigner
 
     /**
      * The payload's amount: two decimals, '.' as separator, no grouping (154 -> "154.00",
-     * 217.5 -> "217.50"). number_format rounds half up on the decimal value ("2.675" -> "2.68")
-     * and a float holds 15 significant digits: exact for amounts up to 9 999 999 999 999.99.
+     * 217.5 -> "217.50"). An int, a float or a numeric string (a DECIMAL column as PDO returns it) is
+     * rounded on its decimal text, half away from zero ("2.675" -> "2.68"; a float by its shortest
+     * text, so 2.675 too), keeping the sign of a negative decimal that rounds to zero ("-0.001" ->
+     * "-0.00"). A float holds 15 significant digits: pass larger amounts as strings.
      * Pitfall: sprintf('%.2f') follows setlocale(LC_NUMERIC) and gives "154,00" under da_DK.
      */
     public static function formatAmount(mixed $amount): string
     {
-        if (!is_int($amount) && !is_float($amount) && !(is_string($amount) && is_numeric($amount))) {
+        $text = match (true) {
+            is_int($amount) => (string) $amount,
+            is_float($amount) && is_finite($amount) => var_export($amount, true), // the shortest text
+            is_string($amount) => $amount,
+            default => null,
+        };
+        if ($text === null || !preg_match('/^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/', $text, $parts)) {
             $shown = is_string($amount) ? "'$amount'" : get_debug_type($amount);
             throw new InvalidArgumentException("$shown is not a decimal number such as 154.50");
         }
-        return number_format((float) $amount, 2, '.', '');
+        [, $sign, $whole] = $parts;
+        $written = $whole . ($parts[3] ?? '');
+        $digits = ltrim($written, '0');
+        // The position of the decimal point in $digits (negative: zeros after the point come first).
+        $point = strlen($whole) + (int) ($parts[4] ?? 0) - (strlen($written) - strlen($digits));
+        if ($digits === '' || $point < -2) {
+            return "{$sign}0.00";
+        }
+        $cents = $point > self::MAX_WHOLE_DIGITS ? '' : str_pad(substr($digits, 0, $point + 2), $point + 2, '0');
+        if (($digits[$point + 2] ?? '0') >= '5') {
+            $cents = self::increment($cents);
+        }
+        $cents = str_pad(ltrim($cents, '0'), 3, '0', STR_PAD_LEFT);
+        if ($point > self::MAX_WHOLE_DIGITS || strlen($cents) - 2 > self::MAX_WHOLE_DIGITS) {
+            throw new InvalidArgumentException("$text is too large for an amount");
+        }
+        return $sign . substr($cents, 0, -2) . '.' . substr($cents, -2);
+    }
+
+    /** The decimal digits $digits plus one ("199" -> "200", "" -> "1"). */
+    private static function increment(string $digits): string
+    {
+        for ($i = strlen($digits) - 1; $i >= 0; $i--) {
+            if ($digits[$i] !== '9') {
+                $digits[$i] = chr(ord($digits[$i]) + 1);
+                return $digits;
+            }
+            $digits[$i] = '0';
+        }
+        return '1' . $digits;
     }
 
     /**
