@@ -61,16 +61,24 @@ public final class BankIntegrationSigner {
 
         /**
          * @param creditorAccount the transaction's {@code account} exactly as it is sent (BBAN, IBAN or FIK string)
+         * @throws IllegalArgumentException when the amount has more than 26 digits before the decimal point
          */
         public Transaction(String paymentId, LocalDate paymentDate, BigDecimal amount, String currency,
                            String creditorAccount) {
             this.paymentId = Objects.requireNonNull(paymentId, "paymentId");
             this.paymentDate = Objects.requireNonNull(paymentDate, "paymentDate");
+            if (amount.setScale(2, RoundingMode.HALF_UP).precision() - 2 > MAX_WHOLE_DIGITS) {
+                throw new IllegalArgumentException(
+                        "amount " + amount + " is too large (at most 26 digits before the decimal point)");
+            }
             this.amount = Objects.requireNonNull(amount, "amount");
             this.currency = Objects.requireNonNull(currency, "currency");
             this.creditorAccount = Objects.requireNonNull(creditorAccount, "creditorAccount");
         }
     }
+
+    // The bank's decimal arithmetic writes amounts with at most 28 digits, two of them decimals.
+    private static final int MAX_WHOLE_DIGITS = 26;
 
     // Pitfalls: "YYYY" is the week-based year (wrong in the last days of December) and "hh" the 12-hour
     // clock; Locale.ROOT keeps the digits ASCII whatever the machine's locale is.
@@ -211,10 +219,12 @@ public final class BankIntegrationSigner {
      * The amount component: two decimals rounded half-up, '.' as separator, no grouping: 154 -> "154.00",
      * 0.1 -> "0.10". Pitfalls: {@code String.format("%.2f", amount)} uses the default locale and writes
      * "154,00" on a Danish machine; {@code BigDecimal.toString()} may write "1E+3"; a {@code double}
-     * cannot hold most amounts exactly. Keep amounts as BigDecimal.
+     * cannot hold most amounts exactly. Keep amounts as BigDecimal. A negative amount that rounds to
+     * zero keeps its sign, as the bank's decimal arithmetic does: -0.001 -> "-0.00".
      */
     static String formatAmount(BigDecimal amount) {
-        return amount.setScale(2, RoundingMode.HALF_UP).toPlainString();
+        BigDecimal rounded = amount.setScale(2, RoundingMode.HALF_UP);
+        return (amount.signum() < 0 && rounded.signum() == 0 ? "-" : "") + rounded.toPlainString();
     }
 
     // A JSON string literal: quotes, backslashes and control characters escaped, everything else as is.

@@ -1,8 +1,11 @@
 package dk.mockbank.kit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -11,6 +14,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * {@code sign.sh}: reads one JSON object
@@ -33,7 +37,7 @@ public final class SignCommand {
 
     public static void main(String[] args) throws IOException {
         try {
-            String header = header(new String(System.in.readAllBytes(), StandardCharsets.UTF_8));
+            String header = header(utf8(System.in.readAllBytes()));
             PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
             out.println(header);
             out.flush();
@@ -43,10 +47,19 @@ public final class SignCommand {
         }
     }
 
+    /** The bytes as UTF-8 text; new String(bytes, UTF_8) would quietly make a bad byte U+FFFD. */
+    private static String utf8(byte[] bytes) throws InputError {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new InputError("stdin is not UTF-8 text");
+        }
+    }
+
     static String header(String input) throws InputError {
         JsonNode request;
         try {
-            request = Json.MAPPER.readTree(input);
+            request = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(input);
         } catch (JsonProcessingException e) {
             throw new InputError("stdin is not JSON: " + e.getOriginalMessage());
         }
@@ -60,8 +73,11 @@ public final class SignCommand {
         } catch (IllegalArgumentException e) {
             throw new InputError("apiKey: " + e.getMessage());
         }
-        return signer.authorizationHeader(text(request, "requestId"), time(text(request, "time")),
-                transactions(request.get("transactions")));
+        String requestId = text(request, "requestId");
+        if (requestId.isEmpty()) {
+            throw new InputError("requestId must not be empty");
+        }
+        return signer.authorizationHeader(requestId, time(text(request, "time")), transactions(request.get("transactions")));
     }
 
     private static String text(JsonNode object, String field) throws InputError {
@@ -69,16 +85,31 @@ public final class SignCommand {
         if (value == null || !value.isTextual()) {
             throw new InputError(field + " must be a string" + (value == null ? " (it is missing)" : ""));
         }
-        return value.textValue();
+        return unicode(value.textValue(), field);
+    }
+
+    /** The text, unless it holds a lone surrogate (a stray \ud800 escape), which UTF-8 cannot carry. */
+    private static String unicode(String text, String field) throws InputError {
+        if (!StandardCharsets.UTF_8.newEncoder().canEncode(text)) {
+            throw new InputError(field + " holds a lone surrogate escape (\\ud800-\\udfff), which is not Unicode text");
+        }
+        return text;
     }
 
     private static Instant time(String text) throws InputError {
+        LocalDateTime time;
         try {
-            return LocalDateTime.parse(text).toInstant(ZoneOffset.UTC);
+            time = LocalDateTime.parse(text);
         } catch (DateTimeParseException e) {
-            throw new InputError("time " + text + " is not yyyy-MM-ddTHH:mm:ss (UTC)");
+            time = null;
         }
+        if (time == null || !UTC_TIME.matcher(text).matches() || time.getYear() < 1) {
+            throw new InputError("time " + text + " is not a real UTC time written yyyy-MM-ddTHH:mm:ss");
+        }
+        return time.toInstant(ZoneOffset.UTC);
     }
+
+    private static final Pattern UTC_TIME = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}");
 
     private static List<BankIntegrationSigner.Transaction> transactions(JsonNode list) throws InputError {
         List<BankIntegrationSigner.Transaction> transactions = new ArrayList<>();
@@ -86,14 +117,23 @@ public final class SignCommand {
             return transactions;
         }
         if (!list.isArray()) {
-            throw new InputError("transactions must be a list");
+            throw new InputError("transactions must be a list of objects");
         }
         for (int i = 0; i < list.size(); i++) {
+            String where = "transactions[" + i + "]";
+            BankIntegrationSigner.Transaction transaction;
             try {
-                transactions.add(TransactionReader.read(list.get(i), "transactions[" + i + "]"));
+                transaction = TransactionReader.read(list.get(i), where);
             } catch (IllegalArgumentException e) {
                 throw new InputError(e.getMessage());
             }
+            if (transaction.paymentId.isEmpty()) {
+                throw new InputError(where + ".paymentId must not be empty");
+            }
+            unicode(transaction.paymentId, where + ".paymentId");
+            unicode(transaction.currency, where + ".currency");
+            unicode(transaction.creditorAccount, where + ".account");
+            transactions.add(transaction);
         }
         return transactions;
     }

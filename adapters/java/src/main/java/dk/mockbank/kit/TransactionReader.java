@@ -8,7 +8,9 @@ import java.util.regex.Pattern;
 
 /** Reads the signed parts of one transaction of a POST /payment body (JSON) for {@link BankIntegrationSigner}. */
 final class TransactionReader {
-    private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+    /** An amount some clients send as a string (spec: Odoo): "154.00", no exponent, no grouping. */
+    private static final Pattern ISO_DATE = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}");
+    private static final Pattern NUMERIC_STRING = Pattern.compile("-?[0-9]+(\\.[0-9]+)?");
 
     private TransactionReader() {
     }
@@ -21,27 +23,30 @@ final class TransactionReader {
         if (!transaction.isObject()) {
             throw new IllegalArgumentException(where + " must be an object");
         }
+        JsonNode amount = transaction.path("amount");
+        if (!amount.isNumber() && !(amount.isTextual() && NUMERIC_STRING.matcher(amount.textValue()).matches())) {
+            throw new IllegalArgumentException(
+                    where + ".amount must be a JSON number or a numeric string such as \"154.50\"");
+        }
+        String date = text(transaction, "paymentDate", where);
         LocalDate paymentDate;
         try {
-            paymentDate = LocalDate.parse(text(transaction, "paymentDate", where));
+            paymentDate = LocalDate.parse(date);
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException(where + ".paymentDate must be a date yyyy-MM-dd");
+            paymentDate = null;
         }
-        return new BankIntegrationSigner.Transaction(text(transaction, "paymentId", where), paymentDate,
-                amount(transaction.path("amount"), where + ".amount"), text(transaction, "currency", where),
-                text(transaction, "account", where));
-    }
-
-    /** An amount: a JSON number, or a string holding one ("154.00"), as clients send both. */
-    private static BigDecimal amount(JsonNode amount, String where) {
-        if (amount.isNumber()) {
-            return amount.decimalValue();
+        if (paymentDate == null || !ISO_DATE.matcher(date).matches() || paymentDate.getYear() < 1) {
+            throw new IllegalArgumentException(where + ".paymentDate " + date + " is not a real date written yyyy-MM-dd");
         }
-        if (amount.isTextual() && JSON_NUMBER.matcher(amount.textValue().strip()).matches()) {
-            return new BigDecimal(amount.textValue().strip());
+        String paymentId = text(transaction, "paymentId", where);
+        String currency = text(transaction, "currency", where);
+        String account = text(transaction, "account", where);
+        try {
+            return new BankIntegrationSigner.Transaction(paymentId, paymentDate,
+                    amount.isNumber() ? amount.decimalValue() : new BigDecimal(amount.textValue()), currency, account);
+        } catch (IllegalArgumentException e) { // the amount is too large
+            throw new IllegalArgumentException(where + "." + e.getMessage(), e);
         }
-        throw new IllegalArgumentException(
-                where + " must be a number such as 154.50, or a string holding one such as \"154.50\"");
     }
 
     private static String text(JsonNode object, String field, String where) {
