@@ -131,11 +131,14 @@ namespace BankIntegration
 
         /// <summary>
         /// The amount part: two decimals, '.' separator, no grouping (154 -> "154.00", 0.1 -> "0.10").
-        /// "0.00" on a decimal rounds half away from zero (2.675 -> "2.68"), as the bank does.
+        /// "0.00" on a decimal rounds half away from zero (2.675 -> "2.68"), as the bank does; a negative
+        /// amount that rounds to zero keeps its sign (-0.001 -> "-0.00"), which Mono and .NET Framework drop.
         /// </summary>
         public static string FormatAmount(decimal amount)
         {
-            return amount.ToString("0.00", CultureInfo.InvariantCulture);
+            string text = amount.ToString("0.00", CultureInfo.InvariantCulture);
+            bool negative = (decimal.GetBits(amount)[3] & int.MinValue) != 0;
+            return negative && !text.StartsWith("-", StringComparison.Ordinal) ? "-" + text : text;
         }
 
         /// <summary>The ten payload parts joined by '#', in the documented order.</summary>

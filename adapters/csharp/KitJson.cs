@@ -63,6 +63,42 @@ namespace BankIntegration.Kit
             return Convert.ToString(scalar.Value, CultureInfo.InvariantCulture);
         }
 
+        /// <summary>The bank's decimal arithmetic writes amounts with at most 28 digits, two of them decimals.</summary>
+        private const decimal FirstAmountTooLarge = 100000000000000000000000000m;
+
+        /// <summary>A numeric string as some clients send amounts (spec: Odoo): "154.00", no exponent, no grouping.</summary>
+        private static readonly Regex NumericString = new Regex(@"^-?[0-9]+(\.[0-9]+)?$");
+
+        /// <summary>
+        /// An amount given as a JSON number or a numeric string such as "154.00".
+        /// </summary>
+        /// <exception cref="FormatException">It is something else, or 10^26 or more.</exception>
+        public static decimal Amount(JToken amount, string where)
+        {
+            bool number = amount != null && (amount.Type == JTokenType.Integer || amount.Type == JTokenType.Float);
+            if (!number && !(amount != null && amount.Type == JTokenType.String && NumericString.IsMatch((string)amount)))
+                throw new FormatException(where + " must be a JSON number or a numeric string such as \"154.50\"");
+            object written = ((JValue)amount).Value; // a decimal keeps the sign of -0.0, its text does not
+            decimal value;
+            if (written is decimal)
+                value = (decimal)written;
+            else if (!decimal.TryParse(Text(amount), NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+                value = decimal.MaxValue; // an integer beyond decimal's range
+            if (Math.Abs(Math.Round(value, 2, MidpointRounding.AwayFromZero)) >= FirstAmountTooLarge)
+                throw new FormatException(where + " " + Text(amount) + " is too large (at most 26 digits before the decimal point)");
+            return value;
+        }
+
+        /// <summary>The string field <paramref name="name"/> of a transaction.</summary>
+        /// <exception cref="FormatException">It is missing or not a JSON string.</exception>
+        private static string String(JObject transaction, string name, string where)
+        {
+            JToken value = transaction[name];
+            if (value == null || value.Type != JTokenType.String)
+                throw new FormatException(where + "." + name + " must be a string");
+            return (string)value;
+        }
+
         /// <summary>
         /// The signed fields of POST /payment transactions given as JSON (paymentId, paymentDate
         /// yyyy-MM-dd, amount a JSON number or a string holding one, currency, account);
@@ -83,37 +119,18 @@ namespace BankIntegration.Kit
                 DateTime paymentDate;
                 if (!DateTime.TryParseExact(Text(transaction["paymentDate"]), "yyyy-MM-dd", CultureInfo.InvariantCulture,
                         DateTimeStyles.None, out paymentDate))
-                    throw new FormatException(where + ".paymentDate must be a date written yyyy-MM-dd");
+                    throw new FormatException(where + ".paymentDate " + Text(transaction["paymentDate"]) + " is not a real date written yyyy-MM-dd");
 
                 payments.Add(new PaymentToSign
                 {
-                    PaymentId = Text(transaction["paymentId"]),
+                    PaymentId = String(transaction, "paymentId", where),
                     PaymentDate = paymentDate,
                     Amount = Amount(transaction["amount"], where + ".amount"),
-                    Currency = Text(transaction["currency"]),
-                    Account = Text(transaction["account"]),
+                    Currency = String(transaction, "currency", where),
+                    Account = String(transaction, "account", where),
                 });
             }
             return payments;
-        }
-
-        /// <summary>
-        /// An amount as decimal: a JSON number, or a string holding one ("154.00"), as clients send both.
-        /// </summary>
-        /// <exception cref="FormatException">Anything else, or a number beyond decimal's range.</exception>
-        private static decimal Amount(JToken amount, string where)
-        {
-            string text;
-            if (amount != null && (amount.Type == JTokenType.Integer || amount.Type == JTokenType.Float))
-                text = Text(amount);  // an integer beyond 64 bits is a BigInteger here
-            else if (amount != null && amount.Type == JTokenType.String && JsonNumber.IsMatch(((string)amount).Trim()))
-                text = ((string)amount).Trim();
-            else
-                throw new FormatException(where + " must be a number such as 154.50, or a string holding one (\"154.50\")");
-            decimal value;
-            if (!decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
-                throw new FormatException(where + " " + text + " is beyond the range of a decimal (about 7.9E+28)");
-            return value;
         }
     }
 }
