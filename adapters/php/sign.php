@@ -17,6 +17,51 @@ function fail(string $message): never
     exit(1);
 }
 
+/** A JSON number as written: json_decode would make 999999999999999.99 the float 999999999999999.9. */
+final class JsonNumber
+{
+    public function __construct(public readonly string $text)
+    {
+    }
+}
+
+/**
+ * The JSON text json_decode has accepted, decoded again keeping numbers exact: an integer within 64 bits
+ * as an int, any other number as a JsonNumber; objects as stdClass.
+ */
+function decode_keeping_numbers(string $json): mixed
+{
+    preg_match_all('/[ \t\n\r]*(?:("(?:[^"\\\\]|\\\\.)*")|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(true|false|null)|([{}[\]:,]))/A',
+                   $json, $tokens, PREG_SET_ORDER | PREG_UNMATCHED_AS_NULL);
+    $at = 0;
+    $value = function () use (&$value, &$at, $tokens): mixed {
+        [, $string, $number, $literal, $punctuation] = $tokens[$at++];
+        if ($string !== null || $literal !== null) {
+            return json_decode($string ?? $literal, false, 2, JSON_THROW_ON_ERROR);
+        }
+        if ($number !== null) {
+            $integer = preg_match('/^-?\d+$/', $number) && ($number === '-0' || (string) (int) $number === $number);
+            return $integer ? (int) $number : new JsonNumber($number);
+        }
+        $list = $punctuation === '[';
+        $items = $list ? [] : new stdClass();
+        while (($next = $tokens[$at][4]) !== ($list ? ']' : '}')) {
+            if ($next === ',') {
+                $at++;
+            } elseif ($list) {
+                $items[] = $value();
+            } else {
+                $key = json_decode($tokens[$at][1], false, 2, JSON_THROW_ON_ERROR);
+                $at += 2; // the key and the colon
+                $items->$key = $value();
+            }
+        }
+        $at++;
+        return $items;
+    };
+    return $value();
+}
+
 /** The string field $name of $object, or a one-line failure naming it as $where. */
 function text(object $object, string $name, string $where, bool $empty = true): string
 {
@@ -49,6 +94,7 @@ function transaction(mixed $value, string $where): array
     if (is_string($amount) && !preg_match('/^-?[0-9]+(\.[0-9]+)?$/', $amount)) {
         fail("$where.amount: '$amount' is not a decimal number such as 154.50");
     }
+    $amount = $amount instanceof JsonNumber ? $amount->text : $amount;
     try {
         BankIntegrationSigner::formatAmount($amount);
     } catch (InvalidArgumentException $error) {
@@ -59,11 +105,13 @@ function transaction(mixed $value, string $where): array
             'account' => text($value, 'account', "$where.account")];
 }
 
+$json = (string) stream_get_contents(STDIN);
 try {
-    $input = json_decode((string) stream_get_contents(STDIN), false, 64, JSON_BIGINT_AS_STRING | JSON_THROW_ON_ERROR);
+    json_decode($json, false, 64, JSON_THROW_ON_ERROR);
 } catch (JsonException $error) {
     fail('stdin is not one JSON object: ' . $error->getMessage());
 }
+$input = decode_keeping_numbers($json);
 if (!$input instanceof stdClass) {
     fail('stdin must hold one JSON object');
 }
