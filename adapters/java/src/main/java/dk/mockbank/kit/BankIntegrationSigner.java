@@ -55,7 +55,7 @@ public final class BankIntegrationSigner {
     public static final class Transaction {
         final String paymentId;
         final LocalDate paymentDate;
-        final BigDecimal amount;
+        final String amount; // the payload's amount component
         final String currency;
         final String creditorAccount;
 
@@ -65,13 +65,29 @@ public final class BankIntegrationSigner {
          */
         public Transaction(String paymentId, LocalDate paymentDate, BigDecimal amount, String currency,
                            String creditorAccount) {
+            this(paymentId, paymentDate, amount, false, currency, creditorAccount);
+        }
+
+        /**
+         * @param amount the amount as written in the body: a JSON number's text or a numeric string such as
+         *               "154.00"; its minus sign is kept when it rounds to zero ("-0.0" gives "-0.00")
+         * @throws IllegalArgumentException when the amount is not a decimal number or has more than 26 digits
+         *                                  before the decimal point
+         */
+        public Transaction(String paymentId, LocalDate paymentDate, String amount, String currency,
+                           String creditorAccount) {
+            this(paymentId, paymentDate, new BigDecimal(amount), amount.startsWith("-"), currency, creditorAccount);
+        }
+
+        private Transaction(String paymentId, LocalDate paymentDate, BigDecimal amount, boolean writtenNegative,
+                            String currency, String creditorAccount) {
             this.paymentId = Objects.requireNonNull(paymentId, "paymentId");
             this.paymentDate = Objects.requireNonNull(paymentDate, "paymentDate");
             if (amount.setScale(2, RoundingMode.HALF_UP).precision() - 2 > MAX_WHOLE_DIGITS) {
                 throw new IllegalArgumentException(
                         "amount " + amount + " is too large (at most 26 digits before the decimal point)");
             }
-            this.amount = Objects.requireNonNull(amount, "amount");
+            this.amount = formatAmount(amount, writtenNegative);
             this.currency = Objects.requireNonNull(currency, "currency");
             this.creditorAccount = Objects.requireNonNull(creditorAccount, "creditorAccount");
         }
@@ -134,7 +150,7 @@ public final class BankIntegrationSigner {
         } else {
             for (Transaction t : transactions) {
                 String payload = payload(requestId, t.currency, PAYDATE.format(t.paymentDate),
-                        formatAmount(t.amount), t.creditorAccount, t.paymentId, now);
+                        t.amount, t.creditorAccount, t.paymentId, now);
                 hashes.add(new String[] {t.paymentId, hmacBase64(payload)});
             }
         }
@@ -220,11 +236,13 @@ public final class BankIntegrationSigner {
      * 0.1 -> "0.10". Pitfalls: {@code String.format("%.2f", amount)} uses the default locale and writes
      * "154,00" on a Danish machine; {@code BigDecimal.toString()} may write "1E+3"; a {@code double}
      * cannot hold most amounts exactly. Keep amounts as BigDecimal. A negative amount that rounds to
-     * zero keeps its sign, as the bank's decimal arithmetic does: -0.001 -> "-0.00".
+     * zero keeps its sign, as the bank's decimal arithmetic does: -0.001 -> "-0.00"; so does a zero written
+     * with a minus ({@code writtenNegative}: "-0.0", which BigDecimal cannot hold).
      */
-    static String formatAmount(BigDecimal amount) {
+    static String formatAmount(BigDecimal amount, boolean writtenNegative) {
         BigDecimal rounded = amount.setScale(2, RoundingMode.HALF_UP);
-        return (amount.signum() < 0 && rounded.signum() == 0 ? "-" : "") + rounded.toPlainString();
+        boolean negative = amount.signum() < 0 || writtenNegative;
+        return (negative && rounded.signum() == 0 ? "-" : "") + rounded.toPlainString();
     }
 
     // A JSON string literal: quotes, backslashes and control characters escaped, everything else as is.

@@ -1,6 +1,8 @@
 package dk.mockbank.kit;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -13,7 +15,9 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -77,7 +81,8 @@ public final class SignCommand {
         if (requestId.isEmpty()) {
             throw new InputError("requestId must not be empty");
         }
-        return signer.authorizationHeader(requestId, time(text(request, "time")), transactions(request.get("transactions")));
+        return signer.authorizationHeader(requestId, time(text(request, "time")),
+                transactions(request.get("transactions"), decimalsAsWritten(input)));
     }
 
     private static String text(JsonNode object, String field) throws InputError {
@@ -111,7 +116,23 @@ public final class SignCommand {
 
     private static final Pattern UTC_TIME = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}");
 
-    private static List<BankIntegrationSigner.Transaction> transactions(JsonNode list) throws InputError {
+    /** The text of each decimal number in the JSON, by JSON pointer: the tree's BigDecimal drops the sign of -0.0. */
+    private static Map<String, String> decimalsAsWritten(String input) throws InputError {
+        Map<String, String> texts = new HashMap<>();
+        try (JsonParser parser = Json.MAPPER.createParser(input)) {
+            for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+                if (token == JsonToken.VALUE_NUMBER_FLOAT) {
+                    texts.put(parser.getParsingContext().pathAsPointer().toString(), parser.getText());
+                }
+            }
+        } catch (IOException e) { // read once already, as a tree
+            throw new InputError("stdin is not JSON: " + e.getMessage());
+        }
+        return texts;
+    }
+
+    private static List<BankIntegrationSigner.Transaction> transactions(JsonNode list, Map<String, String> decimals)
+            throws InputError {
         List<BankIntegrationSigner.Transaction> transactions = new ArrayList<>();
         if (list == null || list.isNull()) {
             return transactions;
@@ -123,7 +144,7 @@ public final class SignCommand {
             String where = "transactions[" + i + "]";
             BankIntegrationSigner.Transaction transaction;
             try {
-                transaction = TransactionReader.read(list.get(i), where);
+                transaction = TransactionReader.read(list.get(i), where, decimals.get("/transactions/" + i + "/amount"));
             } catch (IllegalArgumentException e) {
                 throw new InputError(e.getMessage());
             }

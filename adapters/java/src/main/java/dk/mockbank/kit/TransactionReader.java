@@ -1,7 +1,6 @@
 package dk.mockbank.kit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.regex.Pattern;
@@ -20,6 +19,15 @@ final class TransactionReader {
      * @throws IllegalArgumentException naming the field and what is wrong with it
      */
     static BankIntegrationSigner.Transaction read(JsonNode transaction, String where) {
+        return read(transaction, where, null);
+    }
+
+    /**
+     * @param writtenAmount the amount's JSON number as written (the tree's BigDecimal drops the sign of -0.0),
+     *                      or null to take it from the tree
+     * @throws IllegalArgumentException naming the field and what is wrong with it
+     */
+    static BankIntegrationSigner.Transaction read(JsonNode transaction, String where, String writtenAmount) {
         if (!transaction.isObject()) {
             throw new IllegalArgumentException(where + " must be an object");
         }
@@ -41,9 +49,11 @@ final class TransactionReader {
         String paymentId = text(transaction, "paymentId", where);
         String currency = text(transaction, "currency", where);
         String account = text(transaction, "account", where);
+        String written = amount.isTextual() ? amount.textValue() : writtenAmount;
         try {
-            return new BankIntegrationSigner.Transaction(paymentId, paymentDate,
-                    amount.isNumber() ? amount.decimalValue() : new BigDecimal(amount.textValue()), currency, account);
+            return written != null
+                    ? new BankIntegrationSigner.Transaction(paymentId, paymentDate, written, currency, account)
+                    : new BankIntegrationSigner.Transaction(paymentId, paymentDate, amount.decimalValue(), currency, account);
         } catch (IllegalArgumentException e) { // the amount is too large
             throw new IllegalArgumentException(where + "." + e.getMessage(), e);
         }
