@@ -242,7 +242,8 @@ class AdapterProcess:
             process.wait(timeout=CLOSE_SECONDS)
         except (OSError, subprocess.TimeoutExpired):
             pass
-        stop_group(process)
+        finally:  # also on a second Ctrl-C during the wait: in a session of its own, the adapter got neither
+            stop_group(process)
 
     def __enter__(self) -> AdapterProcess:
         return self
@@ -305,7 +306,8 @@ class AdapterProcess:
         except subprocess.TimeoutExpired:
             what = (f"the adapter closed its {stream} {when} but did not exit within {EXIT_SECONDS:g} s; "
                     "it was stopped")
-        stop_group(process)
+        finally:  # also on a Ctrl-C during the wait
+            stop_group(process)
         if self._stderr_reader is not None:
             self._stderr_reader.join(timeout=1)  # its last words (unless something outside its group holds stderr)
         with self._stderr_lock:

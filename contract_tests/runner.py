@@ -224,7 +224,7 @@ def _run_plans(session: Session, report: Report, progress: Callable[[int, int, C
     chosen = [check for check in plan_registry.checks(report.plans_asked) if check.plan not in report.plans_left_out]
     for index, check in enumerate(chosen, 1):
         result = run_check(session, check)
-        if interrupted.is_set():  # stopped during this check (on a terminal the adapter got the Ctrl-C too): no verdict
+        if interrupted.is_set():  # stopped during this check, which may have been cut short: no verdict
             raise KeyboardInterrupt
         report.results.append(result)
         if progress is not None:

@@ -41,7 +41,7 @@ def reply_for(mode: str, argument: str, request_id: object) -> bytes:
 
 
 def main(mode: str, argument: str = "") -> None:
-    if mode == "garbage-then-hang":
+    if mode in ("garbage-then-hang", "outlives-stdin"):
         with open(argument, "w", encoding="utf-8") as pid_file:
             pid_file.write(str(os.getpid()))
     if mode == "leaves-child":
@@ -65,6 +65,8 @@ def main(mode: str, argument: str = "") -> None:
             os.close(sys.stdout.fileno())
             time.sleep(600)
         write(reply_for(mode, argument, request["id"]))
+    if mode == "outlives-stdin":  # does not exit when its stdin closes
+        time.sleep(600)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -128,6 +130,24 @@ def test_a_child_the_adapter_leaves_behind_is_stopped_when_certify_ends(tmp_path
         assert ask(adapter)["ok"] is True
         child_pid = int(pid_file.read_text())
     assert is_gone(child_pid)
+
+
+@posix_only
+def test_a_ctrl_c_while_the_adapter_is_given_time_to_exit_still_stops_it(tmp_path):
+    pid_file = tmp_path / "adapter.pid"
+    adapter = AdapterProcess(breaking("outlives-stdin", str(pid_file)), start_timeout=10)
+    adapter.start()
+    adapter_pid = int(pid_file.read_text())
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    ctrl_c = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))  # the second Ctrl-C, during the wait
+    ctrl_c.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            adapter.close()
+    finally:
+        ctrl_c.cancel()
+        signal.signal(signal.SIGINT, previous)
+    assert is_gone(adapter_pid)  # in a session of its own, it never saw the Ctrl-C
 
 
 def test_an_adapter_that_closes_stdout_and_keeps_running_fails_the_request():
