@@ -132,8 +132,9 @@ def format_auth_time(moment: datetime) -> str:
 #: exact binary ties, where it equals ``half-up``.)
 ROUNDINGS = ("half-up", "half-even", "float", "truncate")
 CANONICAL_ROUNDING = "half-up"
-#: Amounts up to 10**300 are written with every digit, as .NET's decimal, Java's BigDecimal and the other kits
-#: write them (1E+26 is "100000000000000000000000000.00"); larger ones, which no client writes out, as their text.
+#: Amounts up to 10**300 are written with every digit, as Java's BigDecimal writes them (1E+26 is
+#: "100000000000000000000000000.00"); larger ones, which no client writes out, as their text. (The language kits
+#: refuse amounts of 10**26 or more, which .NET's decimal cannot hold; the bank verifies what a client sends.)
 LARGEST_WRITTEN_EXPONENT = 300
 
 
@@ -148,7 +149,7 @@ def format_amount(amount: Any, rounding: str = CANONICAL_ROUNDING) -> str:
         return "" if amount is None else str(amount)
     if value.is_finite() and value.adjusted() > LARGEST_WRITTEN_EXPONENT:  # no client writes these out in full
         return str(amount)
-    digits = Context(prec=max(28, value.adjusted() + 3))  # every digit of the whole part, and two decimals
+    digits = Context(prec=max(28, value.adjusted() + 4))  # the whole part, a carry (99.995 -> 100.00), two decimals
     try:
         if rounding == "half-up":
             rounded = value.quantize(CENT, rounding=ROUND_HALF_UP, context=digits)

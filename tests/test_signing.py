@@ -301,6 +301,7 @@ def test_parse_authorization_accepts_any_scheme_case_and_escaping(scheme):
     # beyond 28 digits, written out as .NET decimal, Java BigDecimal and the kits do (it used to be "1E+26")
     (Decimal("1E+26"), "100000000000000000000000000.00"), (10**30, "1000000000000000000000000000000.00"),
     (Decimal("12345678901234567890123456789.005"), "12345678901234567890123456789.01"),
+    (Decimal("99999999999999999999999999.995"), "100000000000000000000000000.00"),  # rounding carries a digit
     (Decimal("1E+301"), "1E+301"), (Decimal("NaN"), "NaN"),  # no client writes these out: their text
 ])
 def test_amount_component_has_two_decimals_and_no_grouping(amount, text):
