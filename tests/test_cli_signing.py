@@ -151,6 +151,25 @@ def test_explain_shows_clock_skew_against_the_given_bank_clock(tmp_path, capsys)
     assert "cause clock-skew" in capsys.readouterr().out
 
 
+def test_explain_reads_credentials_from_a_saved_sandbox_answer_or_a_list(tmp_path, capsys):
+    from mockbank import signing
+
+    other = {"serviceProvider": "OtherERP", "apiKey": "901a4298-b838-4783-b801-e6470723dfbd",
+             "account": "34090007716534", "integrationCode": "Other-Kode-2026"}
+    mine = {"serviceProvider": "SandboxERP", "apiKey": "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+            "account": "52470021527478", "integrationCode": "sbx-ø-1"}
+    signed = signing.sign(signing.Credentials.from_json(mine), "REQ_S", time=datetime.now(timezone.utc))
+    argv = ["explain", "--header", signed.header, "--query", "requestId=REQ_S", "--credentials"]
+    for saved in ({"id": "s1", "baseUrl": "http://x/sandboxes/s1", "credentials": [other, mine]}, [other, mine]):
+        path = write_json(tmp_path, "sandbox.json", saved)
+        assert main(argv + [path]) == 0, capsys.readouterr().out
+    capsys.readouterr()
+    broken = write_json(tmp_path, "broken.json", {"credentials": [mine, {"apiKey": "x"}]})
+    with pytest.raises(SystemExit):
+        main(argv + [broken])
+    assert f"--credentials: entry 1 in {broken} must be an object with serviceProvider" in capsys.readouterr().err
+
+
 def test_explain_checks_the_clock_by_default_against_the_host(tmp_path, capsys):
     from mockbank import fixtures, signing
 

@@ -121,11 +121,22 @@ def _page_explain_command(bank, capsys) -> tuple[int, str]:
         sys.stdin = sys.__stdin__
 
 
-def test_the_explain_command_of_a_sandbox_request_verifies_with_the_sandboxs_credentials(emulator, capsys):
-    with emulator.sandbox() as sandbox:
+def test_the_explain_command_of_a_sandbox_request_verifies_with_the_saved_sandbox_answer(emulator, capsys, tmp_path,
+                                                                                         monkeypatch):
+    answer = requests.post(f"{emulator.url}/_mock/sandboxes", timeout=10)
+    (tmp_path / journal.SANDBOX_ANSWER_FILE).write_text(answer.text, "utf-8")  # saved as it came
+    monkeypatch.chdir(tmp_path)
+    created = answer.json()
+    sandbox = Emulator.connect(created["baseUrl"], credentials=created["credentials"])
+    try:
         assert sandbox.client().status().request_id  # answered 200: its signature was good
+        entry_id = sandbox.journal()[-1]["id"]
+        page = requests.get(f"{sandbox.url}/_mock/ui/requests/{entry_id}", timeout=10).text
+        assert created["credentials"][0]["apiKey"] not in page  # no key on the page
         status, out = _page_explain_command(sandbox, capsys)
         assert status == 0, out
+    finally:
+        requests.delete(f"{emulator.url}/_mock/sandboxes/{created['id']}", timeout=10)
 
 
 def test_the_explain_command_of_a_fixture_file_server_names_the_file(tmp_path, capsys):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+from typing import Any
 
 from mockbank import explanation, schemas, signing, verification
 from mockbank.settings import (DEFAULT_JOURNAL_MAX, DEFAULT_MAX_CLOCK_SKEW, DEFAULT_SANDBOX_TTL)
@@ -146,10 +147,34 @@ def run_explain(args: argparse.Namespace) -> int:
     return 0 if result.verdict.ok else 1
 
 
+def _saved_credentials(saved: Any, path: str) -> list[signing.Credentials]:
+    """Every entry of a list of credentials, or of a sandbox's answer to ``POST /_mock/sandboxes`` (its
+    ``credentials``), as saved to a file; UsageError naming the entry that is not one."""
+    entries = saved["credentials"] if isinstance(saved, dict) else saved
+    if not isinstance(entries, list) or not entries:
+        raise UsageError(f"--credentials: credentials in {path} must be a non-empty list")
+    found = []
+    for index, entry in enumerate(entries):
+        fields = ("serviceProvider", "apiKey", "account", "integrationCode")
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(key), str) and entry[key] for key in fields):
+            raise UsageError(f"--credentials: entry {index} in {path} must be an object with serviceProvider, "
+                             "apiKey, account and integrationCode")
+        try:
+            signing.parse_api_key(entry["apiKey"])
+        except signing.InvalidApiKey as error:
+            raise UsageError(f"--credentials: entry {index} in {path}: {error}") from None
+        found.append(signing.Credentials.from_json(entry))
+    return found
+
+
 def _explain_credentials(args: argparse.Namespace) -> verification.CredentialLookup:
     """The credentials given on the command line, or else every account of the fixture file."""
-    given = [args.credentials, args.service_provider, args.api_key, args.account, args.integration_code]
-    if any(given):
+    flags = [args.service_provider, args.api_key, args.account, args.integration_code]
+    if args.credentials and not any(flags):
+        saved = read_json(args.credentials, "--credentials")
+        if isinstance(saved, list) or (isinstance(saved, dict) and "credentials" in saved):
+            return verification.StaticCredentials(tuple(_saved_credentials(saved, args.credentials)))
+    if args.credentials or any(flags):
         return verification.StaticCredentials((credentials_from_args(args),))
     from mockbank import fixtures
 

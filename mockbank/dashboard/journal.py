@@ -142,28 +142,21 @@ def _clock_of(entry: dict[str, Any]) -> str | None:
         return entry.get("bankTime")
 
 
-def credential_options(entry: dict[str, Any], bank: Any, in_sandbox: bool) -> list[str]:
+#: The file a sandbox's explain command reads its credentials from: the sandbox's answer to POST /_mock/sandboxes.
+SANDBOX_ANSWER_FILE = "sandbox.json"
+
+
+def credential_options(bank: Any, in_sandbox: bool) -> list[str]:
     """The options that make ``mockbank explain`` verify with the credentials of the bank the request reached.
 
-    A sandbox's ERPs and accounts exist only in the database, so its request's own ERP and account are given as
-    flags (the sandbox's dashboard is its control plane: whoever sees it may make requests to it anyway). A server
-    started on a fixture file is given ``--fixtures`` with that file, so no key is written on the page. The
-    built-in demo bank is explain's default and needs nothing.
+    No key is written on the page. A sandbox's keys are given to its creator once, in the answer to ``POST
+    /_mock/sandboxes``: the command reads them from that answer saved as :data:`SANDBOX_ANSWER_FILE`. A server
+    started on a fixture file is given ``--fixtures`` with that file. The built-in demo bank is explain's default.
     """
-    if not in_sandbox:
-        source = bank.fixture.source
-        return [] if source == fixtures.DEMO_SOURCE else ["--fixtures", os.path.abspath(source)]
-    auth = decoded_auth(entry)
-    if not isinstance(auth, dict):
-        return []
-    service_provider, account = auth.get("serviceProvider"), auth.get("account")
-    if not isinstance(service_provider, str) or not isinstance(account, str):
-        return []
-    api_key, code = bank.api_key(service_provider), bank.integration_code(service_provider, account)
-    if api_key is None or code is None:  # unknown to this bank: explain says so without them
-        return []
-    return ["--service-provider", service_provider, "--api-key", api_key, "--account", account,
-            "--integration-code", code]
+    if in_sandbox:
+        return ["--credentials", SANDBOX_ANSWER_FILE]
+    source = bank.fixture.source
+    return [] if source == fixtures.DEMO_SOURCE else ["--fixtures", os.path.abspath(source)]
 
 
 def explain_header(entry: dict[str, Any]) -> str:

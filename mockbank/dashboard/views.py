@@ -103,7 +103,8 @@ def request_detail(entry_id: int) -> str:
     return render_template("request.html", entry=entry, auth=journal.decoded_auth(entry),
                            curl=journal.curl_line(entry, base_url),
                            explain=journal.explain_command(entry, journal.credential_options(
-                               entry, current_bank(), SANDBOX_KEY in request.environ)),
+                               current_bank(), SANDBOX_KEY in request.environ)),
+                           sandbox_answer=journal.SANDBOX_ANSWER_FILE if SANDBOX_KEY in request.environ else None,
                            pretty=journal.pretty)
 
 
