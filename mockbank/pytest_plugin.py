@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import pytest
@@ -57,15 +57,39 @@ def pytest_configure(config: pytest.Config) -> None:
 SETTLE_SECONDS = 30.0
 
 
+@contextmanager
+def _refusals_end_the_run(config: pytest.Config) -> Iterator[None]:
+    """An emulator at ``--mockbank-url`` that cannot be reached, or refuses the token or the sandbox, ends the
+    run with one line naming the option (pytest's usage-error status), not a traceback in every test."""
+    import requests
+
+    from mockbank.cli.certify import sandbox_refusal
+    from mockbank.cli.common import request_error_reason
+    from mockbank.testing import ControlError
+
+    url = config.getoption("--mockbank-url")
+    try:
+        yield
+    except ControlError as error:
+        pytest.exit(sandbox_refusal(error, url, config.getoption("--mockbank-token"), url_option="--mockbank-url",
+                                    token_option="--mockbank-token"), returncode=pytest.ExitCode.USAGE_ERROR)
+    except requests.RequestException as error:
+        pytest.exit(f"--mockbank-url {url}: cannot reach the emulator there: {request_error_reason(error)}",
+                    returncode=pytest.ExitCode.USAGE_ERROR)
+
+
 @pytest.fixture(scope="session")
 def mockbank_session(request: pytest.FixtureRequest) -> Iterator[Emulator]:
     """One emulator for the whole test session (the ``mockbank`` fixture resets it per test)."""
     fixture = request.config.getoption("--mockbank-fixtures")
     url = request.config.getoption("--mockbank-url")
     token = request.config.getoption("--mockbank-token")
-    emulator = Emulator.connect(url, fixture, token=token) if url else Emulator(fixture, token=token)
-    with emulator:
+    with _refusals_end_the_run(request.config):
+        emulator = (Emulator.connect(url, fixture, token=token) if url else Emulator(fixture, token=token)).start()
+    try:
         yield emulator
+    finally:
+        emulator.stop()
 
 
 @pytest.fixture
@@ -75,8 +99,12 @@ def mockbank(request: pytest.FixtureRequest, mockbank_session: Emulator) -> Iter
 
     With ``--mockbank-url`` it is a sandbox of that emulator of its own, deleted after the test."""
     if request.config.getoption("--mockbank-url"):
-        with mockbank_session.sandbox(request.config.getoption("--mockbank-fixtures")) as sandbox:
+        with _refusals_end_the_run(request.config):
+            sandbox = mockbank_session.sandbox(request.config.getoption("--mockbank-fixtures"))
+        try:
             yield sandbox
+        finally:
+            sandbox.stop()
         return
     # A request the test before gave up on (a client timeout in an injected delay) may still run: released by
     # clearing the faults, it must finish before the reset, or it lands in this test's bank.
@@ -151,11 +179,12 @@ def _certify_session(config: pytest.Config):
 
         stack = ExitStack()
         state["stack"] = stack
-        session = stack.enter_context(open_session(
-            config.getoption("--mockbank-adapter"), url=config.getoption("--mockbank-url"),
-            token=config.getoption("--mockbank-token"),
-            fixtures=config.getoption("--mockbank-fixtures"), examples=config.getoption("--mockbank-examples"),
-            seed=config.getoption("--mockbank-seed")))
+        with _refusals_end_the_run(config):
+            session = stack.enter_context(open_session(
+                config.getoption("--mockbank-adapter"), url=config.getoption("--mockbank-url"),
+                token=config.getoption("--mockbank-token"),
+                fixtures=config.getoption("--mockbank-fixtures"), examples=config.getoption("--mockbank-examples"),
+                seed=config.getoption("--mockbank-seed")))
         state["start"] = start_adapter(session.adapter)  # hello: the operations it offers
         if state["start"].hello is not None:
             session.operations = state["start"].hello.operations

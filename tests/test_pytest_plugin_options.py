@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import sys
 
 import pytest
+
+from serving import start_server, stop_server
 
 pytestmark = pytest.mark.slow  # pytest runs in subprocesses (`pytest --all` and CI run them)
 
@@ -58,3 +61,33 @@ def test_a_request_the_test_before_gave_up_on_does_not_land_in_the_next_test(pyt
             assert mockbank.payments() == []
     """)
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize("token, named", [
+    (None, "--mockbank-url http://127.0.0.1:*: the emulator there needs its control token*--mockbank-token TOKEN*"),
+    ("wrong", "--mockbank-token: the emulator at --mockbank-url http://127.0.0.1:* refused the token given*"),
+])
+def test_an_emulator_that_refuses_the_token_ends_the_run_in_one_line(pytester, monkeypatch, token, named):
+    monkeypatch.delenv("MOCKBANK_CONTROL_TOKEN", raising=False)
+    pytester.makepyfile("def test_pays(mockbank): assert mockbank.url\ndef test_again(mockbank): assert mockbank.url")
+    # a server of its own process: pytester drops the modules a test imports, so no emulator in this one
+    server, url = start_server(pytester.path, "--control-token", "s3cret", db=":memory:")
+    try:
+        options = ["--mockbank-token", token] if token else []
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--mockbank-url", url, *options)
+    finally:
+        stop_server(server)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    output = result.stdout.str() + result.stderr.str()
+    assert fnmatch.fnmatch(output.replace("\n", " "), f"*{named}*"), output
+    assert "Traceback" not in output and "ControlError" not in output
+
+
+def test_an_emulator_that_cannot_be_reached_ends_the_certification_in_one_line(pytester):
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--mockbank-adapter", REFERENCE,
+                                           "--mockbank-url", "http://127.0.0.1:9", "-k", "signing")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    output = result.stdout.str() + result.stderr.str()
+    assert "--mockbank-url http://127.0.0.1:9: cannot reach the emulator there" in output
+    assert "Traceback" not in output

@@ -78,7 +78,7 @@ def run_certify(args: argparse.Namespace) -> int:
     except FixtureError as error:
         raise UsageError(f"--fixtures: {error}") from None
     except ControlError as error:  # only the setup (the sandbox) lets it out: each check catches its own
-        raise UsageError(_refusal(args, error)) from None
+        raise UsageError(sandbox_refusal(error, args.url, args.control_token)) from None
     except requests.RequestException as error:
         raise UsageError(f"--url {args.url}: cannot reach the emulator there: {request_error_reason(error)}") from None
     if report.interrupted:
@@ -114,21 +114,23 @@ def run_certify(args: argparse.Namespace) -> int:
     return 0 if report.passed else 1
 
 
-def _refusal(args: argparse.Namespace, error) -> str:
-    """One line on why the emulator at --url refused to make the sandbox certify runs in."""
+def sandbox_refusal(error, url: str, token: str | None, *, url_option: str = "--url",
+                    token_option: str = "--control-token") -> str:
+    """One line on why the emulator at ``url`` refused to make the sandbox a certification (or a test) runs in,
+    naming the options (the command line's, or the pytest plugin's) that fix it."""
     what = f"{error.method} /_mock/sandboxes answered {error.status}"
     if error.status == 401:
-        if not args.control_token:
-            return (f"--url {args.url}: the emulator there needs its control token ({what}); give it with "
-                    f"--control-token TOKEN or ${TOKEN_ENV}")
-        return f"--control-token: the emulator at --url {args.url} refused the token given ({what})"
+        if not token:
+            return (f"{url_option} {url}: the emulator there needs its control token ({what}); give it with "
+                    f"{token_option} TOKEN or ${TOKEN_ENV}")
+        return f"{token_option}: the emulator at {url_option} {url} refused the token given ({what})"
     try:
         message = json.loads(error.detail).get("message")
     except (ValueError, AttributeError):  # not mockbank's JSON error
         message = None
     if isinstance(message, str):
-        return f"--url {args.url}: the emulator there refused to make a sandbox ({what}: {message})"
-    return (f"--url {args.url}: not a mockbank emulator ({what}); give the address that `mockbank serve` "
+        return f"{url_option} {url}: the emulator there refused to make a sandbox ({what}: {message})"
+    return (f"{url_option} {url}: not a mockbank emulator ({what}); give the address that `mockbank serve` "
             "printed")
 
 
