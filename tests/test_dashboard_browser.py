@@ -147,3 +147,25 @@ def test_the_clock_advances_a_day_from_its_page(bank, page):
 
 def _amount(text: str) -> Decimal:
     return Decimal(text.split()[0].replace(",", ""))
+
+
+def test_without_its_script_a_page_offers_no_button_that_would_do_nothing_or_send_a_plain_get(bank, browser):
+    bank.client().pay([{"paymentId": "PAY_NOJS", "paymentDate": NOW[:10], "amount": Decimal("1.00"),
+                        "currency": "DKK", "account": "30000000001234", "creditor": {"name": "X"}}])
+    trans_id = bank.payments()[0]["transId"]
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{bank.url}/_mock/ui/payments/{trans_id}?paymentId=PAY_NOJS")
+        for button in ("#step", "#move", "#fail"):
+            assert page.locator(button).is_disabled()
+        page.goto(f"{bank.url}/_mock/ui/clock")
+        assert page.locator("#add-fault").is_disabled() and page.locator("#next-bank-day").is_disabled()
+    finally:
+        context.close()
+    page = browser.new_page()  # with the script they work (the other tests click them)
+    try:
+        page.goto(f"{bank.url}/_mock/ui/clock")
+        assert page.locator("#add-fault").is_enabled()
+    finally:
+        page.close()

@@ -78,6 +78,10 @@
     }
   });
 
+  // The buttons that need this script are disabled in the page until it runs (a click before would do nothing,
+  // or send its form as a plain GET).
+  document.querySelectorAll("button[data-script]").forEach((button) => { button.disabled = false; });
+
   // The Requests page: fetch the rows newer than the newest shown, every two seconds.
   const table = document.getElementById("journal");
   const live = document.getElementById("live");
