@@ -55,9 +55,19 @@ def take_stop_signals() -> None:
 
 
 def stop_on_sigterm() -> None:
-    """SIGTERM (and SIGHUP) end this process the way Ctrl-C does (KeyboardInterrupt), so ``finally`` blocks run."""
+    """SIGTERM (and SIGHUP) end this process the way Ctrl-C does (KeyboardInterrupt), so ``finally`` blocks run.
+
+    Only the first one interrupts: a second, arriving while the first is still being raised (a worker gets the
+    parent's SIGTERM and its own held one back to back), would interrupt ``threading``'s own clean-up and leave
+    a lock half released ("release unlocked lock"). The graceful stop it started is bounded in time anyway.
+    """
+    stopping = False
 
     def interrupt(signum, frame):
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
         raise KeyboardInterrupt
 
     for name in ("SIGTERM", "SIGHUP"):
